@@ -1,0 +1,97 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { DestinationStream } from 'pino'
+import type { Dispatcher } from 'undici'
+import type { Config } from './config/load-config.js'
+import { createLogger, requestIdFor } from './logging/logger.js'
+import { lifecycle } from './plugins/lifecycle.js'
+import { methodNotAllowed } from './plugins/method-not-allowed.js'
+import { problemHandler } from './problems/problem-handler.js'
+import { ProblemDoc, problemPages } from './problems/problem-pages.js'
+import { healthRoutes } from './routes/health.js'
+import { sectigoPlugin } from './sectigo/sectigo-plugin.js'
+import { startSandbox } from './sandbox.js'
+
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>
+
+export interface AppDeps {
+  /** The undici dispatcher for upstream calls (tests pass a MockAgent). */
+  dispatcher?: Dispatcher
+  /** Where log lines go (tests capture them); stdout otherwise. */
+  logStream?: DestinationStream
+}
+
+/** Secrets the logger scrubs from every line, whatever logged them. */
+function secretsOf(config: Config): string[] {
+  const secrets: string[] = []
+  if (config.mode === 'live') secrets.push(config.sectigo.loginPassword)
+  if (config.redisUrl) {
+    const password = new URL(config.redisUrl).password
+    if (password) secrets.push(decodeURIComponent(password))
+  }
+  return secrets
+}
+
+/** Fastify takes a hop count only as a function: trust the n proxies nearest to us. */
+function trustProxyOption(value: Config['trustProxy']): boolean | string | ((address: string, hop: number) => boolean) {
+  if (typeof value !== 'number') return value
+  return (_address, hop) => hop < value
+}
+
+/** Builds the whole service in-process: everything a test or the server needs. */
+export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App> {
+  const logger = createLogger({ level: config.logLevel, secrets: secretsOf(config) }, deps.logStream)
+
+  const sandbox = config.mode === 'sandbox' ? await startSandbox(config, logger) : undefined
+  const sectigo = sandbox ? { ...config.sectigo, ...sandbox.upstream } : config.sectigo
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // One access line per request (below) instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    genReqId: requestIdFor,
+    requestIdHeader: false,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: trustProxyOption(config.trustProxy),
+    // The lifecycle plugin answers with a problem body instead of Fastify's plain 503.
+    return503OnClosing: false,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    // A slow upstream keeps a request silent for up to three attempts; the socket must outlive it.
+    connectionTimeout: config.sectigo.timeoutMs * 3 + 30_000,
+    keepAliveTimeout: 72_000,
+    requestTimeout: 30_000,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: true } }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.server.headersTimeout = 15_000
+
+  // Only JSON bodies are accepted: without the text parser, text/plain gets 415 like any other type.
+  app.removeContentTypeParser('text/plain')
+
+  const notAllowed = methodNotAllowed(app)
+
+  await app.register(problemHandler, { publicBaseUrl: config.publicBaseUrl })
+  await app.register(lifecycle)
+  await app.register(sectigoPlugin, { sectigo, ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}) })
+
+  app.addSchema(ProblemDoc)
+
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, url: request.url, statusCode: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 10) / 10 },
+      'request completed'
+    )
+  })
+
+  await app.register(healthRoutes)
+  await app.register(problemPages)
+
+  notAllowed.install()
+
+  if (sandbox) app.addHook('onClose', async () => sandbox.close())
+  for (const warning of config.warnings) app.log.warn(warning)
+
+  return app
+}

@@ -1,0 +1,42 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+
+export const SCOPES = ['dcv:write', 'replacement:write'] as const
+export type Scope = (typeof SCOPES)[number]
+
+export const ApiKeyEntry = Type.Object(
+  {
+    id: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' }),
+    sha256: Type.String({ pattern: '^[0-9a-fA-F]{64}$' }),
+    scopes: Type.Array(Type.Union(SCOPES.map((s) => Type.Literal(s))), { uniqueItems: true })
+  },
+  { additionalProperties: false }
+)
+export type ApiKeyEntry = Static<typeof ApiKeyEntry>
+
+const ApiKeyList = Type.Array(ApiKeyEntry)
+const checker = TypeCompiler.Compile(ApiKeyList)
+
+/**
+ * Parses the `API_KEYS` JSON. Throws an Error whose message never quotes the input: the list
+ * holds only hashes, but an operator may paste a raw key by mistake.
+ */
+export function parseApiKeys(text: string): ApiKeyEntry[] {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    throw new Error('is not valid JSON')
+  }
+  if (!checker.Check(value)) {
+    const first = checker.Errors(value).First()
+    const where = first?.path ? ` at ${first.path}` : ''
+    throw new Error(`must be a JSON array of {id, sha256, scopes}${where}: ${first?.message ?? 'invalid'}`)
+  }
+  const ids = new Set<string>()
+  for (const entry of value) {
+    if (ids.has(entry.id)) throw new Error(`has the id "${entry.id}" twice`)
+    ids.add(entry.id)
+  }
+  return value.map((e) => ({ ...e, sha256: e.sha256.toLowerCase() }))
+}

@@ -1,0 +1,59 @@
+import { Type, type Static } from '@sinclair/typebox'
+
+// The environment as env-schema sees it: strings coerced to numbers and booleans where the
+// table says so. Cross-variable rules (modes, *_FILE twins, https) live in load-config.ts.
+
+const Text = Type.String({ minLength: 1 })
+
+export const EnvSchema = Type.Object({
+  NODE_ENV: Type.Optional(Text),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' }
+  ),
+  PUBLIC_BASE_URL: Type.Optional(Text),
+  TRUST_PROXY: Type.String({ minLength: 1, default: 'false' }),
+  DOCS_ENABLED: Type.Boolean({ default: true }),
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 262144 }),
+  SHUTDOWN_GRACE_MS: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
+
+  SECTIGO_MODE: Type.Optional(Type.Union([Type.Literal('live'), Type.Literal('sandbox')])),
+  SECTIGO_BASE_URL: Type.String({ minLength: 1, default: 'https://secure.trust-provider.com/products/' }),
+  SECTIGO_ALLOW_INSECURE_UPSTREAM: Type.Boolean({ default: false }),
+  SECTIGO_LOGIN_NAME: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  SECTIGO_LOGIN_PASSWORD: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  SECTIGO_LOGIN_PASSWORD_FILE: Type.Optional(Text),
+  SECTIGO_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 60_000 }),
+  SECTIGO_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 10_000 }),
+  SECTIGO_MAX_CONNECTIONS: Type.Integer({ minimum: 1, maximum: 10_000, default: 20 }),
+  SECTIGO_MAX_QUEUE: Type.Integer({ minimum: 0, maximum: 100_000, default: 200 }),
+  HTTPS_PROXY: Type.Optional(Text),
+  NO_PROXY: Type.Optional(Type.String()),
+
+  API_KEYS: Type.Optional(Text),
+  API_KEYS_FILE: Type.Optional(Text),
+  ALLOW_UNAUTHENTICATED: Type.Boolean({ default: false }),
+  RATE_LIMIT_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000_000, default: 60 }),
+  RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 60_000 }),
+
+  REDIS_URL: Type.Optional(Text),
+  IDEMPOTENCY_STORE: Type.Optional(Type.Union([Type.Literal('memory'), Type.Literal('redis')])),
+  IDEMPOTENCY_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 31_536_000, default: 86_400 }),
+  IDEMPOTENCY_MAX_ENTRIES: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 100_000 }),
+
+  SIMULATOR_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8081 }),
+  SIMULATOR_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  SIMULATOR_LOGIN_NAME: Type.String({ minLength: 1, maxLength: 64, default: 'sandbox' }),
+  SIMULATOR_LOGIN_PASSWORD: Type.String({ minLength: 1, maxLength: 128, default: 'sandbox' }),
+  SIMULATOR_SLOW_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 90_000 })
+})
+
+export type Env = Static<typeof EnvSchema>
+
+/** Variables whose values are secrets: never echoed, not even in a validation message. */
+export const SECRET_VARIABLES = new Set(['SECTIGO_LOGIN_PASSWORD', 'API_KEYS', 'SIMULATOR_LOGIN_PASSWORD'])
+
+/** Variables that may instead be read from the file named by `<NAME>_FILE`. */
+export const FILE_VARIABLES = ['SECTIGO_LOGIN_PASSWORD', 'API_KEYS'] as const

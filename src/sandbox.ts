@@ -1,0 +1,33 @@
+import type { AddressInfo } from 'node:net'
+import type { Logger } from 'pino'
+import type { Config } from './config/load-config.js'
+import { buildSimulator } from './simulator/app.js'
+
+export interface Sandbox {
+  upstream: { baseUrl: string; loginName: string; loginPassword: string }
+  close(): Promise<void>
+}
+
+/**
+ * Sandbox mode: the simulator runs in this process on a random loopback port and the proxy
+ * uses its account, so nothing can reach Sectigo.
+ */
+export async function startSandbox(config: Config, logger: Logger): Promise<Sandbox> {
+  const simulator = await buildSimulator({
+    loginName: config.simulator.loginName,
+    loginPassword: config.simulator.loginPassword,
+    slowMs: config.simulator.slowMs,
+    logger: logger.child({ component: 'simulator' })
+  })
+  await simulator.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = simulator.server.address() as AddressInfo
+  const baseUrl = `http://127.0.0.1:${port}/products/`
+  logger.warn(
+    { sandbox: { simulator: baseUrl } },
+    'sandbox mode: calls go to the built-in Sectigo simulator, nothing reaches Sectigo; set SECTIGO_LOGIN_NAME for live mode'
+  )
+  return {
+    upstream: { baseUrl, loginName: config.simulator.loginName, loginPassword: config.simulator.loginPassword },
+    close: () => simulator.close()
+  }
+}

@@ -1,0 +1,60 @@
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Dispatcher } from 'undici'
+import type { SectigoConfig } from '../config/load-config.js'
+import { SectigoClient, type CallObserver } from './client.js'
+import { problemForReply, type OwnerOverrides } from './error-codes.js'
+import type { Endpoint } from './fields.js'
+import type { FormFields } from './form-encoder.js'
+import type { SectigoReply } from './response-parser.js'
+import { UpstreamFailure, problemForFailure } from './upstream-failure.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sectigo: SectigoClient
+  }
+}
+
+export interface SectigoPluginOptions {
+  sectigo: SectigoConfig
+  dispatcher?: Dispatcher
+  observer?: CallObserver
+}
+
+export const sectigoPlugin = fp(
+  async (app: FastifyInstance, opts: SectigoPluginOptions) => {
+    const client = new SectigoClient({
+      ...opts.sectigo,
+      ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
+      ...(opts.observer ? { observer: opts.observer } : {})
+    })
+    app.decorate('sectigo', client)
+    app.addHook('onClose', async () => client.close())
+  },
+  { name: 'sectigo', fastify: '5.x', dependencies: ['problem-handler'] }
+)
+
+/**
+ * Makes one call and returns Sectigo's successful reply; any failure or negative code is thrown
+ * as the problem the caller sees. `overrides` say where the request put fields the table
+ * cannot know (for instance `dcvEmailAddresses` built from `dcvMethod`).
+ */
+export async function callSectigo(
+  client: SectigoClient,
+  endpoint: Endpoint,
+  fields: FormFields,
+  log: FastifyBaseLogger,
+  overrides: OwnerOverrides = {}
+): Promise<SectigoReply> {
+  let reply: SectigoReply
+  try {
+    reply = (await client.call(endpoint, fields, log)).reply
+  } catch (err) {
+    if (err instanceof UpstreamFailure) throw problemForFailure(err)
+    throw err
+  }
+  if (reply.errorCode < 0) throw problemForReply(endpoint, reply, overrides)
+  // The pages define 0 as success and negatives as errors; anything else is not a reply we know.
+  if (reply.errorCode !== 0) throw problemForFailure(new UpstreamFailure('bad-reply', `unexpected errorCode ${reply.errorCode}`))
+  return reply
+}

@@ -1,0 +1,63 @@
+import { ProblemError } from '../problems/problem-error.js'
+
+/**
+ * Why a call produced no Sectigo reply. `not-sent` means no byte of the request can have reached
+ * Sectigo (the connection never opened, or the call never left the queue); everything else may have.
+ */
+export type FailureKind = 'queue-full' | 'connect' | 'timeout' | 'lost' | 'http-status' | 'too-large' | 'bad-reply'
+
+export class UpstreamFailure extends Error {
+  constructor(
+    readonly kind: FailureKind,
+    message: string,
+    readonly details: { statusCode?: number; code?: string } = {}
+  ) {
+    super(message)
+    this.name = 'UpstreamFailure'
+  }
+
+  get outcome(): 'not-sent' | 'unknown' {
+    return this.kind === 'queue-full' || this.kind === 'connect' ? 'not-sent' : 'unknown'
+  }
+}
+
+const MAY_HAVE_CHANGED = 'The request may have reached Sectigo, so the change may have been made; check the order before repeating it.'
+
+/** The problem a caller sees for a failed call; never quotes the underlying error's text. */
+export function problemForFailure(failure: UpstreamFailure): ProblemError {
+  switch (failure.kind) {
+    case 'queue-full':
+      return new ProblemError('upstream-unavailable', {
+        detail: 'Too many calls to Sectigo are already waiting; nothing was sent.'
+      })
+    case 'connect':
+      return new ProblemError('upstream-unavailable', {
+        detail: 'The service could not connect to Sectigo; nothing was sent.'
+      })
+    case 'timeout':
+      return new ProblemError('upstream-timeout', {
+        detail: `Sectigo did not answer in time. ${MAY_HAVE_CHANGED}`,
+        outcome: 'unknown'
+      })
+    case 'http-status':
+      return new ProblemError('upstream-bad-response', {
+        detail: `Sectigo answered with HTTP status ${failure.details.statusCode ?? 'unknown'}. ${MAY_HAVE_CHANGED}`,
+        outcome: 'unknown'
+      })
+    case 'too-large':
+      return new ProblemError('upstream-bad-response', {
+        detail: `Sectigo's answer was larger than 1 MiB. ${MAY_HAVE_CHANGED}`,
+        outcome: 'unknown'
+      })
+    case 'bad-reply':
+      return new ProblemError('upstream-bad-response', {
+        detail: `Sectigo's answer could not be read (${failure.message}). ${MAY_HAVE_CHANGED}`,
+        outcome: 'unknown'
+      })
+    case 'lost':
+      return new ProblemError('upstream-bad-response', {
+        detail: `The connection to Sectigo was lost after the request was sent. ${MAY_HAVE_CHANGED}`,
+        outcome: 'unknown'
+      })
+  }
+}

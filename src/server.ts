@@ -1,0 +1,44 @@
+import closeWithGrace from 'close-with-grace'
+import { buildApp } from './app.js'
+import { ConfigError, loadConfig, type Config } from './config/load-config.js'
+
+function readConfig(): Config {
+  try {
+    return loadConfig(process.env)
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      // One line naming the variable; the message never holds a secret value.
+      process.stderr.write(`sectigo-proxy: configuration error: ${err.message}\n`)
+      process.exit(1)
+    }
+    throw err
+  }
+}
+
+const config = readConfig()
+const app = await buildApp(config)
+
+closeWithGrace(
+  {
+    delay: config.shutdownGraceMs,
+    logger: { error: (msg: unknown) => app.log.error(msg) },
+    onSecondSignal: (signal) => {
+      app.log.warn({ signal }, 'second signal: exiting at once')
+      process.exit(1)
+    }
+  },
+  async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'fatal error: closing')
+    else app.log.info({ signal }, 'shutting down: draining in-flight requests')
+    app.lifecycle.beginShutdown()
+    await app.close()
+    app.log.info('shut down')
+  }
+)
+
+try {
+  await app.listen({ port: config.port, host: config.host })
+} catch (err) {
+  app.log.fatal({ err }, 'could not listen')
+  process.exit(1)
+}
