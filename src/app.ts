@@ -9,7 +9,11 @@ import { lifecycle } from './plugins/lifecycle.js'
 import { methodNotAllowed } from './plugins/method-not-allowed.js'
 import { problemHandler } from './problems/problem-handler.js'
 import { ProblemDoc, problemPages } from './problems/problem-pages.js'
+import { dcvRoutes } from './routes/dcv.js'
 import { healthRoutes } from './routes/health.js'
+import { DryRunResult, SECTIGO_FIELD_KEYWORD } from './schemas/common.js'
+import { DCV_SCHEMAS } from './schemas/dcv.js'
+import { PROBLEM_SCHEMAS } from './schemas/problem.js'
 import { sectigoPlugin } from './sectigo/sectigo-plugin.js'
 import { startSandbox } from './sandbox.js'
 
@@ -62,7 +66,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     connectionTimeout: config.sectigo.timeoutMs * 3 + 30_000,
     keepAliveTimeout: 72_000,
     requestTimeout: 30_000,
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: true } }
+    ajv: {
+      customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: true, keywords: [SECTIGO_FIELD_KEYWORD] }
+    }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.server.headersTimeout = 15_000
@@ -76,7 +82,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   await app.register(lifecycle)
   await app.register(sectigoPlugin, { sectigo, ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}) })
 
-  app.addSchema(ProblemDoc)
+  for (const schema of [...PROBLEM_SCHEMAS, ProblemDoc, DryRunResult, ...DCV_SCHEMAS]) app.addSchema(schema)
 
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
@@ -87,6 +93,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
 
   await app.register(healthRoutes)
   await app.register(problemPages)
+  await app.register(dcvRoutes)
 
   notAllowed.install()
 

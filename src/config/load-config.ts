@@ -173,17 +173,22 @@ function validateEnv(env: Record<string, string>): Env {
     // env-schema mutates its schema (additionalProperties), so give it a copy.
     return envSchema<Env>({ schema: structuredClone(EnvSchema), data: env, env: false })
   } catch (err) {
-    const errors = (err as { errors?: AjvError[] }).errors
-    const first = errors?.[0]
+    const errors = (err as { errors?: AjvError[] }).errors ?? []
+    const first = errors[0]
     if (!first) throw new ConfigError('environment', 'is invalid')
     const variable = first.instancePath.replace(/^\//, '') || String(first.params.missingProperty ?? 'environment')
-    throw new ConfigError(variable, describeAjvError(first))
+    const sameVariable = errors.filter((e) => e.instancePath === first.instancePath)
+    throw new ConfigError(variable, describeAjvError(first, sameVariable))
   }
 }
 
-// Ajv's messages never quote the value, which keeps secrets out of them; enums get their list.
-function describeAjvError(error: AjvError): string {
-  if (error.keyword === 'anyOf' || error.keyword === 'enum') return 'is not one of the allowed values'
+// Ajv's messages never quote the value, which keeps secrets out of them. A union of literals
+// fails on every branch: list the allowed values instead.
+function describeAjvError(error: AjvError, sameVariable: AjvError[]): string {
+  if (sameVariable.some((e) => e.keyword === 'anyOf')) {
+    const allowed = sameVariable.filter((e) => e.keyword === 'const').map((e) => String(e.params.allowedValue))
+    return `is not one of the allowed values (${allowed.join(', ')})`
+  }
   if (error.keyword === 'type') return `must be ${error.params.type === 'integer' ? 'an integer' : `a ${String(error.params.type)}`}`
   return error.message ?? 'is invalid'
 }

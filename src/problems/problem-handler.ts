@@ -60,9 +60,7 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
   const fastifyError = error as FastifyError
   if (fastifyError.validation) {
     const context = fastifyError.validationContext ?? 'body'
-    const schema = context === 'body' ? request.routeOptions.schema?.body : undefined
-    const data = context === 'body' ? request.body : undefined
-    const errors = toFieldErrors(fastifyError.validation, context, schema, data)
+    const errors = toFieldErrors(fastifyError.validation, context, request)
     const first = errors[0]
     const where = first?.pointer ?? first?.parameter ?? first?.header ?? context
     return new ProblemError('validation-failed', {

@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify'
 import type { FastifySchemaValidationError, SchemaErrorDataVar } from 'fastify/types/schema.js'
 import type { ProblemFieldError } from './problem-error.js'
 
@@ -7,7 +8,9 @@ const PATTERN_WORDS: ReadonlyArray<[RegExp, string]> = [
   [/^\^\[1-9\]\[0-9\]/, 'must be a decimal number of 1 to 19 digits without a leading zero'],
   [/^\^\[A-Z\]\{2\}\$$/, 'must be two upper-case letters (ISO 3166-1 alpha-2)'],
   [/\\d\{4\}-/, 'must be a date written YYYY-MM-DD'],
-  [/^\^\[0-9\]\{9\}\$$/, 'must be nine digits']
+  [/^\^\[0-9\]\{9\}\$$/, 'must be nine digits'],
+  [/\(\?:\\\*\\\.\)\?/, 'must be a fully qualified domain name (an optional leading *. then labels of letters, digits and inner hyphens)'],
+  [/A-Za-z0-9_-\]\*=\{0,2\}|\+\/_-/, 'must use only the base64 or base64url alphabet']
 ]
 
 function describe(error: FastifySchemaValidationError): string {
@@ -53,18 +56,19 @@ function escapePointer(segment: string): string {
 /** Header names as callers write them, for `errors[].header`. */
 const HEADER_NAMES: Record<string, string> = { 'idempotency-key': 'Idempotency-Key', authorization: 'Authorization' }
 
+type Schema = { $ref?: string; anyOf?: Schema[]; properties?: Record<string, unknown> }
+
 /**
- * Turns Ajv's errors into `errors[]`. For a union (`anyOf`), the branch reported is the one whose
- * declared members overlap most with the members the caller sent: the shape the caller meant.
+ * Turns Ajv's errors into `errors[]`. A union (`anyOf`) fails on every branch; the branch
+ * reported is the shape the caller meant (the one declaring most of the members sent), re-checked
+ * on its own so that its exact error is the one reported.
  */
 export function toFieldErrors(
   errors: readonly FastifySchemaValidationError[],
   context: SchemaErrorDataVar,
-  schema: unknown,
-  data: unknown
+  request: FastifyRequest
 ): ProblemFieldError[] {
-  const chosen = chooseBranch(errors, schema, data)
-  const first = chosen[0]
+  const first = (context === 'body' ? unionBranchErrors(request) : undefined)?.[0] ?? errors[0]
   if (!first) return []
   const detail = describe(first)
   if (context === 'body') return [{ pointer: pointerOf(first), detail }]
@@ -73,27 +77,25 @@ export function toFieldErrors(
   return [{ parameter: name, detail }]
 }
 
-function chooseBranch(
-  errors: readonly FastifySchemaValidationError[],
-  schema: unknown,
-  data: unknown
-): readonly FastifySchemaValidationError[] {
-  const branches = (schema as { anyOf?: unknown[] } | undefined)?.anyOf
-  if (!Array.isArray(branches)) return errors.filter((e) => e.keyword !== 'if')
-  const keys = data !== null && typeof data === 'object' ? Object.keys(data) : []
-  let best: FastifySchemaValidationError[] = []
-  let bestScore = -Infinity
-  branches.forEach((branch, index) => {
-    const own = errors.filter((e) => e.schemaPath.startsWith(`#/anyOf/${index}/`) && e.keyword !== 'if')
-    if (own.length === 0) return
-    const declared = Object.keys((branch as { properties?: object }).properties ?? {})
+function unionBranchErrors(request: FastifyRequest): readonly FastifySchemaValidationError[] | undefined {
+  const resolve = (schema: Schema | undefined): Schema | undefined =>
+    schema?.$ref ? (request.server.getSchema(schema.$ref.replace(/#$/, '')) as Schema | undefined) : schema
+  const union = resolve(request.routeOptions.schema?.body as Schema | undefined)
+  if (!union?.anyOf) return undefined
+  const body = request.body
+  const keys = body !== null && typeof body === 'object' ? Object.keys(body) : []
+  let best: Schema | undefined
+  let bestOverlap = -1
+  for (const branch of union.anyOf) {
+    const declared = Object.keys(resolve(branch)?.properties ?? {})
     const overlap = keys.filter((k) => declared.includes(k)).length
-    const depth = own[0]?.instancePath.split('/').length ?? 0
-    const score = overlap * 100 + depth
-    if (score > bestScore) {
-      best = own
-      bestScore = score
+    if (overlap > bestOverlap) {
+      best = branch
+      bestOverlap = overlap
     }
-  })
-  return best.length > 0 ? best : errors
+  }
+  if (!best) return undefined
+  // Compiled once per schema object and cached by Fastify.
+  const validate = request.compileValidationSchema(best as Record<string, unknown>, 'body')
+  return validate(body) ? undefined : (validate.errors ?? undefined)
 }

@@ -1,0 +1,95 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { DryRunQuery, DryRunResult, OrderNumberParam } from '../schemas/common.js'
+import { DcvRequest, DcvResult, type DcvRequest as DcvBody } from '../schemas/dcv.js'
+import { problemResponses } from '../schemas/problem.js'
+import { dcvForm, dcvOwnerOverrides, dcvResult, type DcvTarget } from '../sectigo/dcv-form.js'
+import { callSectigo } from '../sectigo/sectigo-plugin.js'
+import type { ProblemSlug } from '../problems/problem-types.js'
+import { checkDcvRequest } from '../validation/dcv-rules.js'
+
+const ENDPOINT = '!AutoUpdateDCV'
+
+/** Every problem these routes can answer with. */
+export const DCV_PROBLEMS: readonly ProblemSlug[] = [
+  'validation-failed',
+  'unauthorized',
+  'forbidden',
+  'permission-denied',
+  'domain-already-validated',
+  'unexpected-certificate-state',
+  'idempotency-key-in-use',
+  'payload-too-large',
+  'unsupported-media-type',
+  'invalid-argument',
+  'wildcard-http-dcv-not-allowed',
+  'idempotency-key-reused',
+  'rate-limited',
+  'upstream-operation-failed',
+  'upstream-authentication-failed',
+  'upstream-rejected-request',
+  'upstream-error',
+  'upstream-bad-response',
+  'upstream-rate-limited',
+  'upstream-unavailable',
+  'service-unavailable',
+  'upstream-timeout',
+  'internal-error'
+]
+
+const ROUTES: ReadonlyArray<{ target: DcvTarget['kind']; url: string; summary: string; description: string }> = [
+  {
+    target: 'orderNumber',
+    url: '/orders/:orderNumber/dcv',
+    summary: 'Change the DCV method of an order (AutoUpdateDCV)',
+    description:
+      "Changes how Sectigo validates control of one or more domains of an order, through Sectigo's `!AutoUpdateDCV`. " +
+      'Send either one domain (`method`, optional `domainName`, `email` for EMAIL) or several (`domains`). ' +
+      'Retried only when the connection to Sectigo failed before anything was sent.'
+  },
+  {
+    target: 'baseOrderNumber',
+    url: '/base-orders/:baseOrderNumber/dcv',
+    summary: 'Change the DCV method of an order found by its base order number (AutoUpdateDCV)',
+    description:
+      'The same as `POST /orders/{orderNumber}/dcv`, with the order named by the base order number previously returned to the account (sent as `baseOrderNumber`).'
+  }
+]
+
+export const dcvRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  for (const route of ROUTES) {
+    app.post(
+      route.url,
+      {
+        config: { scope: 'dcv:write', endpoint: ENDPOINT },
+        schema: {
+          tags: ['dcv'],
+          operationId: route.target === 'orderNumber' ? 'updateOrderDcv' : 'updateBaseOrderDcv',
+          summary: route.summary,
+          description: route.description,
+          params: OrderNumberParam(route.target, route.target === 'orderNumber' ? 'The Sectigo order number.' : 'The base order number.'),
+          querystring: DryRunQuery,
+          body: Type.Ref(DcvRequest),
+          response: {
+            200: Type.Union([Type.Ref(DcvResult), Type.Ref(DryRunResult)], {
+              description: 'Sectigo accepted the change (or, with `?dryRun=true`, the fields that would be sent).'
+            }),
+            ...problemResponses(DCV_PROBLEMS, `/${route.target === 'orderNumber' ? 'orders' : 'base-orders'}/1234567/dcv`)
+          }
+        }
+      },
+      async (request) => {
+        const params = request.params as Record<string, string>
+        const target: DcvTarget = { kind: route.target, value: params[route.target] ?? '' }
+        const body = request.body as DcvBody
+        checkDcvRequest(body)
+        const fields = dcvForm(target, body)
+        if (request.query.dryRun === 'true') {
+          return { dryRun: true as const, endpoint: ENDPOINT, fields: app.sectigo.preview(fields) }
+        }
+        await callSectigo(app.sectigo, ENDPOINT, fields, request.log, dcvOwnerOverrides(target))
+        return dcvResult(target, body)
+      }
+    )
+  }
+}

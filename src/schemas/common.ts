@@ -1,0 +1,82 @@
+import { Type, type SchemaOptions, type Static, type TSchema, type TString, type TUnsafe } from '@sinclair/typebox'
+import { DCV_METHODS } from '../sectigo/fields.js'
+
+/** The annotation that records, beside each JSON member, the upstream field it becomes. */
+export const SECTIGO_FIELD_KEYWORD = 'x-sectigo-field'
+
+export function upstream(field: string): Record<string, string> {
+  return { [SECTIGO_FIELD_KEYWORD]: field }
+}
+
+// C0 controls and DEL are refused in every string (the contract); a lone surrogate cannot be
+// encoded as UTF-8 at all. Ajv compiles patterns with the `u` flag, so \p{Cs} is understood.
+export const NO_CONTROL_CHARACTERS = '^[^\\u0000-\\u001F\\u007F\\p{Cs}]*$'
+
+/** A string member: never a control character; `maxLength` is the upstream field's. */
+export function Text(options: SchemaOptions & { maxLength?: number; minLength?: number } = {}): TString {
+  return Type.String({ minLength: 1, pattern: NO_CONTROL_CHARACTERS, ...options })
+}
+
+/** A string enum rendered as `enum` (clearer in OpenAPI and in errors than a union of consts). */
+export function StringEnum<const T extends readonly string[]>(values: T, options: SchemaOptions = {}): TUnsafe<T[number]> {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options })
+}
+
+const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?'
+/** At least two labels of 1 to 63 letters, digits and inner hyphens; an optional leading `*.`. */
+export const FQDN_PATTERN = `^(?:\\*\\.)?(?:${LABEL}\\.)+${LABEL}$`
+
+export function DomainName(options: SchemaOptions = {}): TString {
+  return Type.String({
+    pattern: FQDN_PATTERN,
+    maxLength: 253,
+    description: 'A fully qualified domain name, at most 253 characters; a wildcard starts with `*.`.',
+    examples: ['www.example.com'],
+    ...options
+  })
+}
+
+export function Email(options: SchemaOptions = {}): TString {
+  return Type.String({ format: 'email', maxLength: 255, pattern: NO_CONTROL_CHARACTERS, examples: ['admin@example.com'], ...options })
+}
+
+export const DcvMethod = StringEnum(DCV_METHODS, {
+  description:
+    'Domain control validation method: `EMAIL` (a message to an approved address), `HTTP_CSR_HASH` / `HTTPS_CSR_HASH` (a file under `/.well-known/pki-validation/`), `CNAME_CSR_HASH` (a DNS CNAME record).',
+  examples: ['CNAME_CSR_HASH']
+})
+export type DcvMethod = Static<typeof DcvMethod>
+
+/** Sectigo order numbers: 1 to 19 decimal digits, no leading zero, kept as strings. */
+export const ORDER_NUMBER_PATTERN = '^[1-9][0-9]{0,18}$'
+
+export function OrderNumberParam(name: string, description: string): TSchema {
+  return Type.Object(
+    { [name]: Type.String({ pattern: ORDER_NUMBER_PATTERN, description, examples: ['1234567'], ...upstream(name) }) },
+    { additionalProperties: false }
+  )
+}
+
+export const DryRunQuery = Type.Object(
+  {
+    dryRun: Type.Optional(
+      StringEnum(['true', 'false'] as const, {
+        description: 'With `true`, validate and map the request and answer with the form fields that would be sent, without calling Sectigo.'
+      })
+    )
+  },
+  { additionalProperties: false }
+)
+export type DryRunQuery = Static<typeof DryRunQuery>
+
+export const DryRunResult = Type.Object(
+  {
+    dryRun: Type.Literal(true),
+    endpoint: Type.String({ description: 'The Sectigo endpoint that would be called.', examples: ['!AutoUpdateDCV'] }),
+    fields: Type.Record(Type.String(), Type.String(), {
+      description: 'The form fields that would be sent, in order, with `loginPassword` shown as `[redacted]`.'
+    })
+  },
+  { $id: 'DryRunResult', description: 'What a call would send, for `?dryRun=true`.' }
+)
+export type DryRunResult = Static<typeof DryRunResult>

@@ -1,0 +1,132 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { DCV_FIELDS } from '../sectigo/fields.js'
+import { DcvMethod, DomainName, Email, upstream } from './common.js'
+
+// `email` is required with EMAIL and forbidden with any other method: one rule for both shapes.
+const EMAIL_RULE = {
+  if: { properties: { method: { const: 'EMAIL' } }, required: ['method'] },
+  then: { required: ['email'] },
+  else: { properties: { email: false } }
+}
+
+const TemplateId = Type.Integer({
+  minimum: 1,
+  maximum: 2147483647,
+  description: "Overrides Sectigo's default DCV e-mail template (set up with your account manager). Not relevant for VMC/CMC products.",
+  examples: [12],
+  ...upstream(DCV_FIELDS.dcvTemplateID.name)
+})
+
+export const DcvSingleRequest = Type.Object(
+  {
+    method: Type.Unsafe<DcvMethod>({ ...DcvMethod, ...upstream(DCV_FIELDS.newMethod.name) }),
+    domainName: Type.Optional(
+      DomainName({
+        description:
+          'The domain to update. Not needed for a single-domain order; needed for one domain of a multi-domain order.',
+        ...upstream(DCV_FIELDS.domainName.name)
+      })
+    ),
+    email: Type.Optional(
+      Email({
+        description: 'The approved DCV e-mail address (see GetDCVEmailAddressList). Required for `EMAIL`, forbidden otherwise.',
+        ...upstream(DCV_FIELDS.newDCVEmailAddress.name)
+      })
+    ),
+    dcvTemplateId: Type.Optional(TemplateId)
+  },
+  {
+    $id: 'DcvSingleRequest',
+    title: 'Single domain',
+    description: 'One domain (or a single-domain order, where no domain name is needed).',
+    additionalProperties: false,
+    examples: [{ method: 'EMAIL', domainName: 'www.example.com', email: 'admin@example.com', dcvTemplateId: 12 }],
+    ...EMAIL_RULE
+  }
+)
+
+export const DcvDomain = Type.Object(
+  {
+    domainName: DomainName({ description: 'One domain of the order.', ...upstream(DCV_FIELDS.domainNames.name) }),
+    method: Type.Unsafe<DcvMethod>({ ...DcvMethod, ...upstream(DCV_FIELDS.newMethods.name) }),
+    email: Type.Optional(
+      Email({
+        description: 'The approved DCV e-mail address for this domain. Required for `EMAIL`, forbidden otherwise.',
+        ...upstream(DCV_FIELDS.newDCVEmailAddresses.name)
+      })
+    )
+  },
+  {
+    $id: 'DcvDomain',
+    description: 'One domain and its new DCV method.',
+    additionalProperties: false,
+    examples: [{ domainName: 'example.com', method: 'EMAIL', email: 'admin@example.com' }],
+    ...EMAIL_RULE
+  }
+)
+
+export const DcvMultiRequest = Type.Object(
+  {
+    domains: Type.Array(Type.Ref(DcvDomain), {
+      minItems: 1,
+      maxItems: 100,
+      description:
+        'The domains to update, names unique ignoring case. Sent as space-separated `domainNames` and `newMethods`, and the e-mails of the EMAIL entries as `newDCVEmailAddresses`; each joined list must fit in 255 characters.',
+      ...upstream(`${DCV_FIELDS.domainNames.name}, ${DCV_FIELDS.newMethods.name}, ${DCV_FIELDS.newDCVEmailAddresses.name}`)
+    }),
+    dcvTemplateId: Type.Optional(TemplateId)
+  },
+  {
+    $id: 'DcvMultiRequest',
+    title: 'Several domains',
+    description: 'Several domains of a multi-domain order, each with its own method.',
+    additionalProperties: false,
+    examples: [
+      {
+        domains: [
+          { domainName: 'example.com', method: 'EMAIL', email: 'admin@example.com' },
+          { domainName: 'shop.example.com', method: 'CNAME_CSR_HASH' }
+        ],
+        dcvTemplateId: 12
+      }
+    ]
+  }
+)
+
+export const DcvRequest = Type.Union([Type.Ref(DcvSingleRequest), Type.Ref(DcvMultiRequest)], {
+  $id: 'DcvRequest',
+  description: 'Exactly one of the two shapes: a single domain (`method`) or several (`domains`).'
+})
+
+export type DcvSingleRequest = Static<typeof DcvSingleRequest>
+export type DcvDomain = Static<typeof DcvDomain>
+export type DcvMultiRequest = { domains: DcvDomain[]; dcvTemplateId?: number }
+export type DcvRequest = DcvSingleRequest | DcvMultiRequest
+
+export function isMulti(body: DcvRequest): body is DcvMultiRequest {
+  return 'domains' in body
+}
+
+export const DcvResult = Type.Object(
+  {
+    orderNumber: Type.Optional(Type.String({ description: 'The order updated (on `/orders/{orderNumber}/dcv`).', examples: ['1234567'] })),
+    baseOrderNumber: Type.Optional(Type.String({ description: 'The base order updated (on `/base-orders/{baseOrderNumber}/dcv`).' })),
+    domains: Type.Array(
+      Type.Object({
+        domainName: Type.Optional(Type.String({ description: 'Absent when the request named no domain.' })),
+        method: DcvMethod,
+        email: Type.Optional(Type.String())
+      }),
+      { description: 'What was applied, in the order given.' }
+    ),
+    dcvTemplateId: Type.Optional(Type.Integer({ description: 'Present when it was sent.' }))
+  },
+  {
+    $id: 'DcvResult',
+    description: 'The DCV methods Sectigo accepted.',
+    examples: [{ orderNumber: '1234567', domains: [{ domainName: 'example.com', method: 'EMAIL', email: 'admin@example.com' }] }]
+  }
+)
+export type DcvResult = Static<typeof DcvResult>
+
+export const DCV_SCHEMAS = [DcvSingleRequest, DcvDomain, DcvMultiRequest, DcvRequest, DcvResult]

@@ -1,0 +1,71 @@
+// How each endpoint writes its answer. AutoUpdateDCV always answers URL-encoded; AutoReplaceMC
+// answers newline-positional lines (responseFormat 0) or URL-encoded pairs (responseFormat 1).
+
+import type { SectigoError } from './messages.js'
+
+export type Result<S> = { readonly ok: true; readonly value: S } | { readonly ok: false; readonly error: SectigoError }
+
+export const success = <S>(value: S): Result<S> => ({ ok: true, value })
+export const failure = <S>(error: SectigoError): Result<S> => ({ ok: false, error })
+
+export interface WrittenReply {
+  readonly contentType: string
+  readonly body: string
+}
+
+export const URL_ENCODED = 'application/x-www-form-urlencoded'
+const TEXT = 'text/plain; charset=utf-8'
+
+function errorPairs(error: SectigoError): URLSearchParams {
+  const params = new URLSearchParams({ errorCode: String(error.code), errorMessage: error.message })
+  if (error.item !== undefined) params.append('errorItem', error.item)
+  return params
+}
+
+export function writeDcvReply(result: Result<void>): WrittenReply {
+  const params = result.ok ? new URLSearchParams({ errorCode: '0' }) : errorPairs(result.error)
+  return { contentType: URL_ENCODED, body: params.toString() }
+}
+
+export type ResponseFormat = 0 | 1
+
+/** What a successful replacement returns; each member is present only when its show flag was Y. */
+export interface ReplacementShown {
+  readonly certificateStatus?: string
+  readonly productTerm?: { readonly start: number; readonly end: number; readonly durationDays: number }
+  readonly replOrderNumber?: string
+}
+
+export function writeReplaceReply(format: ResponseFormat, result: Result<ReplacementShown>): WrittenReply {
+  return format === 1 ? writeReplaceUrlEncoded(result) : writeReplaceLines(result)
+}
+
+function writeReplaceUrlEncoded(result: Result<ReplacementShown>): WrittenReply {
+  if (!result.ok) return { contentType: URL_ENCODED, body: errorPairs(result.error).toString() }
+  const shown = result.value
+  const params = new URLSearchParams({ errorCode: '0' })
+  if (shown.certificateStatus !== undefined) params.append('certificateStatus', shown.certificateStatus)
+  if (shown.productTerm) {
+    params.append('productTermStartDate', String(shown.productTerm.start))
+    params.append('productTermEndDate', String(shown.productTerm.end))
+    params.append('productTermDuration', String(shown.productTerm.durationDays))
+  }
+  if (shown.replOrderNumber !== undefined) params.append('replOrderNumber', shown.replOrderNumber)
+  return { contentType: URL_ENCODED, body: params.toString() }
+}
+
+function writeReplaceLines(result: Result<ReplacementShown>): WrittenReply {
+  if (!result.ok) {
+    const lines = `${result.error.code}\n${result.error.message}`
+    // The page's only newline error sample is -160, and it arrived percent-encoded
+    // (`-160%0AFailed%20to%20replace…`): answer -160 that way so readers meet that form too.
+    if (result.error.code === -160) return { contentType: TEXT, body: encodeURIComponent(lines) }
+    return { contentType: TEXT, body: `${lines}\n` }
+  }
+  const shown = result.value
+  const lines = ['0']
+  if (shown.certificateStatus !== undefined) lines.push(shown.certificateStatus)
+  if (shown.productTerm) lines.push(`${shown.productTerm.start} ${shown.productTerm.end}`)
+  if (shown.replOrderNumber !== undefined) lines.push(shown.replOrderNumber)
+  return { contentType: TEXT, body: lines.map((line) => `${line}\n`).join('') }
+}

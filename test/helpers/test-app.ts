@@ -1,0 +1,38 @@
+import { MockAgent } from 'undici'
+import { buildApp, type App } from '../../src/app.js'
+import { loadConfig, type Config } from '../../src/config/load-config.js'
+import { captureLogs, type LogCapture } from './log-capture.js'
+
+export const UPSTREAM_ORIGIN = 'https://sectigo.test'
+export const UPSTREAM_BASE = `${UPSTREAM_ORIGIN}/products/`
+export const LOGIN_NAME = 'acme-api'
+/** A password full of characters that break naive form encoding and log scrubbing. */
+export const LOGIN_PASSWORD = 'S3cr3t&pw=%2B+ü'
+
+export const LIVE_ENV: Record<string, string> = {
+  SECTIGO_LOGIN_NAME: LOGIN_NAME,
+  SECTIGO_LOGIN_PASSWORD: LOGIN_PASSWORD,
+  SECTIGO_BASE_URL: UPSTREAM_BASE,
+  ALLOW_UNAUTHENTICATED: 'true',
+  LOG_LEVEL: 'debug'
+}
+
+export interface TestApp {
+  app: App
+  agent: MockAgent
+  logs: LogCapture
+  config: Config
+  /** The MockAgent pool for Sectigo's origin. */
+  upstream: ReturnType<MockAgent['get']>
+}
+
+/** The whole service in live mode, with Sectigo replaced by a MockAgent that allows no real network. */
+export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const config = loadConfig({ ...LIVE_ENV, ...env })
+  const agent = new MockAgent()
+  agent.disableNetConnect()
+  const logs = captureLogs()
+  const app = await buildApp(config, { dispatcher: agent, logStream: logs })
+  await app.ready()
+  return { app, agent, logs, config, upstream: agent.get(UPSTREAM_ORIGIN) }
+}
