@@ -11,9 +11,11 @@ import { problemHandler } from './problems/problem-handler.js'
 import { ProblemDoc, problemPages } from './problems/problem-pages.js'
 import { dcvRoutes } from './routes/dcv.js'
 import { healthRoutes } from './routes/health.js'
+import { replacementRoutes } from './routes/replacement.js'
 import { DryRunResult, SECTIGO_FIELD_KEYWORD } from './schemas/common.js'
 import { DCV_SCHEMAS } from './schemas/dcv.js'
 import { PROBLEM_SCHEMAS } from './schemas/problem.js'
+import { REPLACEMENT_SCHEMAS } from './schemas/replacement.js'
 import { sectigoPlugin } from './sectigo/sectigo-plugin.js'
 import { startSandbox } from './sandbox.js'
 
@@ -82,7 +84,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   await app.register(lifecycle)
   await app.register(sectigoPlugin, { sectigo, ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}) })
 
-  for (const schema of [...PROBLEM_SCHEMAS, ProblemDoc, DryRunResult, ...DCV_SCHEMAS]) app.addSchema(schema)
+  for (const schema of [...PROBLEM_SCHEMAS, ProblemDoc, DryRunResult, ...DCV_SCHEMAS, ...REPLACEMENT_SCHEMAS]) app.addSchema(schema)
 
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
@@ -94,6 +96,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   await app.register(healthRoutes)
   await app.register(problemPages)
   await app.register(dcvRoutes)
+  await app.register(replacementRoutes)
 
   notAllowed.install()
 

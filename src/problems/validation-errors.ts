@@ -1,17 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import type { FastifySchemaValidationError, SchemaErrorDataVar } from 'fastify/types/schema.js'
+import { PATTERN_DESCRIPTIONS } from '../schemas/common.js'
 import type { ProblemFieldError } from './problem-error.js'
-
-/** Patterns whose meaning is worth saying in words instead of quoting the regex. */
-const PATTERN_WORDS: ReadonlyArray<[RegExp, string]> = [
-  [/\\u0000-\\u001F|\\x00-\\x1F|\\p\{Cc\}/, 'must not contain control characters'],
-  [/^\^\[1-9\]\[0-9\]/, 'must be a decimal number of 1 to 19 digits without a leading zero'],
-  [/^\^\[A-Z\]\{2\}\$$/, 'must be two upper-case letters (ISO 3166-1 alpha-2)'],
-  [/\\d\{4\}-/, 'must be a date written YYYY-MM-DD'],
-  [/^\^\[0-9\]\{9\}\$$/, 'must be nine digits'],
-  [/\(\?:\\\*\\\.\)\?/, 'must be a fully qualified domain name (an optional leading *. then labels of letters, digits and inner hyphens)'],
-  [/A-Za-z0-9_-\]\*=\{0,2\}|\+\/_-/, 'must use only the base64 or base64url alphabet']
-]
 
 function describe(error: FastifySchemaValidationError): string {
   const params = error.params as Record<string, unknown>
@@ -23,9 +13,7 @@ function describe(error: FastifySchemaValidationError): string {
     case 'false schema':
       return 'is not allowed here'
     case 'pattern': {
-      const pattern = String(params.pattern ?? '')
-      const words = PATTERN_WORDS.find(([re]) => re.test(pattern))
-      return words ? words[1] : 'has an invalid format'
+      return PATTERN_DESCRIPTIONS[String(params.pattern)] ?? 'has an invalid format'
     }
     case 'const':
       return `must be ${JSON.stringify(params.allowedValue)}`

@@ -4,6 +4,7 @@ import { DryRunQuery, DryRunResult, OrderNumberParam } from '../schemas/common.j
 import { DcvRequest, DcvResult, type DcvRequest as DcvBody } from '../schemas/dcv.js'
 import { problemResponses } from '../schemas/problem.js'
 import { dcvForm, dcvOwnerOverrides, dcvResult, type DcvTarget } from '../sectigo/dcv-form.js'
+import { assertFieldLengths } from '../sectigo/field-lengths.js'
 import { callSectigo } from '../sectigo/sectigo-plugin.js'
 import type { ProblemSlug } from '../problems/problem-types.js'
 import { checkDcvRequest } from '../validation/dcv-rules.js'
@@ -84,10 +85,12 @@ export const dcvRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const body = request.body as DcvBody
         checkDcvRequest(body)
         const fields = dcvForm(target, body)
+        const overrides = dcvOwnerOverrides(target)
+        assertFieldLengths(ENDPOINT, fields, overrides)
         if (request.query.dryRun === 'true') {
           return { dryRun: true as const, endpoint: ENDPOINT, fields: app.sectigo.preview(fields) }
         }
-        await callSectigo(app.sectigo, ENDPOINT, fields, request.log, dcvOwnerOverrides(target))
+        await callSectigo(app.sectigo, ENDPOINT, fields, request.log, overrides)
         return dcvResult(target, body)
       }
     )

@@ -12,6 +12,11 @@ export function upstream(field: string): Record<string, string> {
 // encoded as UTF-8 at all. Ajv compiles patterns with the `u` flag, so \p{Cs} is understood.
 export const NO_CONTROL_CHARACTERS = '^[^\\u0000-\\u001F\\u007F\\p{Cs}]*$'
 
+export const COUNTRY_PATTERN = '^[A-Z]{2}$'
+export const DATE_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
+export const DUNS_PATTERN = '^[0-9]{9}$'
+export const BASE64_PATTERN = '^(?:[A-Za-z0-9+/]*={0,2}|[A-Za-z0-9_-]*={0,2})$'
+
 /** A string member: never a control character; `maxLength` is the upstream field's. */
 export function Text(options: SchemaOptions & { maxLength?: number; minLength?: number } = {}): TString {
   return Type.String({ minLength: 1, pattern: NO_CONTROL_CHARACTERS, ...options })
@@ -49,6 +54,17 @@ export type DcvMethod = Static<typeof DcvMethod>
 
 /** Sectigo order numbers: 1 to 19 decimal digits, no leading zero, kept as strings. */
 export const ORDER_NUMBER_PATTERN = '^[1-9][0-9]{0,18}$'
+
+/** Each pattern said in words, for `errors[].detail` (a regex is no help to a caller). */
+export const PATTERN_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  [NO_CONTROL_CHARACTERS]: 'must not contain control characters',
+  [FQDN_PATTERN]: 'must be a fully qualified domain name (an optional leading *. then labels of letters, digits and inner hyphens)',
+  [ORDER_NUMBER_PATTERN]: 'must be a decimal number of 1 to 19 digits without a leading zero',
+  [COUNTRY_PATTERN]: 'must be two upper-case letters (ISO 3166-1 alpha-2)',
+  [DATE_PATTERN]: 'must be a date written YYYY-MM-DD',
+  [DUNS_PATTERN]: 'must be nine digits',
+  [BASE64_PATTERN]: 'must use only the base64 or the base64url alphabet'
+}
 
 export function OrderNumberParam(name: string, description: string): TSchema {
   return Type.Object(

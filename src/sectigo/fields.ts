@@ -17,7 +17,7 @@ export interface FieldSpec {
   readonly name: string
   readonly owner: FieldOwner
   readonly kind: FieldKind
-  /** The page's maximum length, per value (upstream-notes: `newMethods`' 32 is per method). */
+  /** The page's maximum length of the field's whole value. */
   readonly maxLength?: number
   /** Separator for joined lists. */
   readonly separator?: string
@@ -42,7 +42,8 @@ export const DCV_FIELDS = {
   newDCVEmailAddress: field('newDCVEmailAddress', member('/email'), 'text', 255),
   dcvTemplateID: field('dcvTemplateID', member('/dcvTemplateId'), 'text'),
   domainNames: field('domainNames', member('/domains'), 'list', 255, ' '),
-  newMethods: field('newMethods', member('/domains'), 'list', 32, ' '),
+  // The page's 32 characters are per method (two methods already exceed it): not a joined limit.
+  newMethods: field('newMethods', member('/domains'), 'list', undefined, ' '),
   newDCVEmailAddresses: field('newDCVEmailAddresses', member('/domains'), 'list', 255, ' ')
 } as const satisfies Record<string, FieldSpec>
 

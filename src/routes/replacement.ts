@@ -1,0 +1,112 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { DecodedCsr } from '../csr/decode-csr.js'
+import type { ProblemSlug } from '../problems/problem-types.js'
+import { DryRunQuery, DryRunResult, OrderNumberParam } from '../schemas/common.js'
+import { ReplacementRequest, ReplacementResult, type DcvInstruction } from '../schemas/replacement.js'
+import { problemResponses } from '../schemas/problem.js'
+import { dcvInstruction } from '../sectigo/dcv-instructions.js'
+import { assertFieldLengths } from '../sectigo/field-lengths.js'
+import { replacementForm, replacementOwnerOverrides } from '../sectigo/replacement-form.js'
+import { replacementFacts } from '../sectigo/replacement-reply.js'
+import { callSectigo } from '../sectigo/sectigo-plugin.js'
+import { checkReplacementRequest } from '../validation/replacement-rules.js'
+
+const ENDPOINT = '!AutoReplaceMC'
+
+export const REPLACEMENT_PROBLEMS: readonly ProblemSlug[] = [
+  'validation-failed',
+  'unauthorized',
+  'forbidden',
+  'permission-denied',
+  'certificate-expired',
+  'idempotency-key-in-use',
+  'payload-too-large',
+  'unsupported-media-type',
+  'invalid-argument',
+  'invalid-csr',
+  'csr-domain-mismatch',
+  'no-price-found',
+  'parameter-not-applicable',
+  'idempotency-key-reused',
+  'rate-limited',
+  'upstream-operation-failed',
+  'upstream-authentication-failed',
+  'upstream-rejected-request',
+  'upstream-error',
+  'upstream-bad-response',
+  'upstream-rate-limited',
+  'upstream-unavailable',
+  'service-unavailable',
+  'upstream-timeout',
+  'internal-error'
+]
+
+/** Per CSR-hash domain, what to publish: only when the request carried the CSR being hashed. */
+function instructionsFor(body: ReplacementRequest, csr: DecodedCsr | undefined): DcvInstruction[] {
+  if (!csr) return []
+  const out: DcvInstruction[] = []
+  for (const { domainName, method } of body.domains ?? []) {
+    const chosen = body.dcvMethod ?? method
+    if (chosen === undefined || chosen === 'EMAIL') continue
+    out.push({ domainName, ...dcvInstruction(domainName, chosen, csr.der) })
+  }
+  return out
+}
+
+export const replacementRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  // "No body at all" is the empty object, also when a client sends an empty JSON body.
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body.length === 0) done(null, undefined)
+    else parseJson(request, body as string, done)
+  })
+
+  app.post(
+    '/orders/:orderNumber/replacement',
+    {
+      config: { scope: 'replacement:write', endpoint: ENDPOINT },
+      preValidation: async (request) => {
+        if (request.body === undefined || request.body === null) request.body = {}
+      },
+      schema: {
+        tags: ['replacement'],
+        operationId: 'replaceMarkCertificate',
+        summary: 'Replace a VMC or CMC certificate (AutoReplaceMC)',
+        description:
+          "Replaces a Verified Mark or Common Mark certificate through Sectigo's `!AutoReplaceMC`. Every member is optional: " +
+          'the empty object replaces the order with its original CSR and data. A `csr` is decoded and checked against `domains` ' +
+          'before the call, then forwarded as sent; with CSR-hash DCV, the answer says what to publish for each domain. ' +
+          'A replacement can cost money: it is never sent twice by the service; use an `Idempotency-Key` to retry safely.',
+        params: OrderNumberParam('orderNumber', 'The order number of the mark certificate to replace.'),
+        querystring: DryRunQuery,
+        body: Type.Ref(ReplacementRequest),
+        response: {
+          200: Type.Union([Type.Ref(ReplacementResult), Type.Ref(DryRunResult)], {
+            description: 'Sectigo created the replacement (or, with `?dryRun=true`, the fields that would be sent).'
+          }),
+          ...problemResponses(REPLACEMENT_PROBLEMS, '/orders/2000001/replacement')
+        }
+      }
+    },
+    async (request) => {
+      const { orderNumber } = request.params as { orderNumber: string }
+      const body = request.body as ReplacementRequest
+      const { csr } = checkReplacementRequest(body)
+      const fields = replacementForm(orderNumber, body)
+      const overrides = replacementOwnerOverrides(body)
+      assertFieldLengths(ENDPOINT, fields, overrides)
+      if (request.query.dryRun === 'true') {
+        return { dryRun: true as const, endpoint: ENDPOINT, fields: app.sectigo.preview(fields) }
+      }
+      const reply = await callSectigo(app.sectigo, ENDPOINT, fields, request.log, overrides)
+      const instructions = instructionsFor(body, csr)
+      return {
+        orderNumber,
+        ...replacementFacts(reply),
+        ...(instructions.length > 0 ? { dcvInstructions: instructions } : {})
+      }
+    }
+  )
+}
