@@ -31,6 +31,7 @@ closeWithGrace(
     if (err) app.log.error({ err }, 'fatal error: closing')
     else app.log.info({ signal }, 'shutting down: draining in-flight requests')
     app.lifecycle.beginShutdown()
+    await app.lifecycle.drained(config.shutdownGraceMs)
     await app.close()
     app.log.info('shut down')
   }

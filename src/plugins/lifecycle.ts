@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify'
+import { once, EventEmitter } from 'node:events'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ProblemError } from '../problems/problem-error.js'
 
@@ -6,8 +7,12 @@ declare module 'fastify' {
   interface FastifyInstance {
     lifecycle: {
       readonly closing: boolean
-      /** Starts the drain: readiness turns 503 and new requests are refused. */
+      /** Requests received and not yet answered. */
+      readonly inFlight: number
+      /** Starts the drain: readiness turns 503 and new requests are refused with 503. */
       beginShutdown(): void
+      /** Resolves once no request is in flight (or after `timeoutMs`). */
+      drained(timeoutMs: number): Promise<void>
     }
   }
 }
@@ -15,23 +20,43 @@ declare module 'fastify' {
 /** Paths that keep answering during the drain: liveness, so the orchestrator does not restart us. */
 const ALWAYS_SERVED = new Set(['/healthz'])
 
+/**
+ * Shutdown in the order a load balancer needs: the listener stays open while draining, so a
+ * request on a new connection gets a 503 (and goes elsewhere) rather than a refused connection.
+ */
 export const lifecycle = fp(
   async (app: FastifyInstance) => {
     let closing = false
+    const active = new Set<FastifyRequest>()
+    const events = new EventEmitter()
+    const settle = (request: FastifyRequest) => {
+      if (active.delete(request) && active.size === 0) events.emit('drained')
+    }
+
     app.decorate('lifecycle', {
       get closing() {
         return closing
       },
+      get inFlight() {
+        return active.size
+      },
       beginShutdown() {
         closing = true
+      },
+      async drained(timeoutMs: number) {
+        if (active.size === 0) return
+        await once(events, 'drained', { signal: AbortSignal.timeout(timeoutMs) }).catch(() => undefined)
       }
     })
+
     app.addHook('onRequest', async (request, reply) => {
+      active.add(request)
       if (!closing || ALWAYS_SERVED.has(request.routeOptions.url ?? '')) return
       reply.header('connection', 'close')
       throw new ProblemError('service-unavailable', { detail: 'The service is shutting down; retry on another replica.' })
     })
-    // Fastify's close() also stops new connections; requests already running finish first.
+    app.addHook('onResponse', async (request) => settle(request))
+    app.addHook('onRequestAbort', async (request) => settle(request))
     app.addHook('preClose', async () => {
       closing = true
     })
