@@ -1,6 +1,7 @@
 // Reading the `csr` argument: PEM with or without its header and footer, or bare base64.
 
-import './reflect-metadata-shim.js'
+// @peculiar/x509 resolves its parsers through tsyringe, which needs the Reflect metadata API.
+import 'reflect-metadata'
 import { Pkcs10CertificateRequest, SubjectAlternativeNameExtension } from '@peculiar/x509'
 
 export interface DecodedCsr {

@@ -14,7 +14,7 @@ export interface WrittenReply {
 }
 
 export const URL_ENCODED = 'application/x-www-form-urlencoded'
-const TEXT = 'text/plain; charset=utf-8'
+export const TEXT_PLAIN = 'text/plain; charset=utf-8'
 
 function errorPairs(error: SectigoError): URLSearchParams {
   const params = new URLSearchParams({ errorCode: String(error.code), errorMessage: error.message })
@@ -35,6 +35,8 @@ export interface ReplacementShown {
   readonly productTerm?: { readonly start: number; readonly end: number; readonly durationDays: number }
   readonly replOrderNumber?: string
 }
+
+export const replaceContentType = (format: ResponseFormat): string => (format === 1 ? URL_ENCODED : TEXT_PLAIN)
 
 export function writeReplaceReply(format: ResponseFormat, result: Result<ReplacementShown>): WrittenReply {
   return format === 1 ? writeReplaceUrlEncoded(result) : writeReplaceLines(result)
@@ -59,13 +61,13 @@ function writeReplaceLines(result: Result<ReplacementShown>): WrittenReply {
     const lines = `${result.error.code}\n${result.error.message}`
     // The page's only newline error sample is -160, and it arrived percent-encoded
     // (`-160%0AFailed%20to%20replace…`): answer -160 that way so readers meet that form too.
-    if (result.error.code === -160) return { contentType: TEXT, body: encodeURIComponent(lines) }
-    return { contentType: TEXT, body: `${lines}\n` }
+    if (result.error.code === -160) return { contentType: TEXT_PLAIN, body: encodeURIComponent(lines) }
+    return { contentType: TEXT_PLAIN, body: `${lines}\n` }
   }
   const shown = result.value
   const lines = ['0']
   if (shown.certificateStatus !== undefined) lines.push(shown.certificateStatus)
   if (shown.productTerm) lines.push(`${shown.productTerm.start} ${shown.productTerm.end}`)
   if (shown.replOrderNumber !== undefined) lines.push(shown.replOrderNumber)
-  return { contentType: TEXT, body: lines.map((line) => `${line}\n`).join('') }
+  return { contentType: TEXT_PLAIN, body: lines.map((line) => `${line}\n`).join('') }
 }
