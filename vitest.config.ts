@@ -8,7 +8,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Socket tests bind random loopback ports; files run in parallel, tests within a file in order.
     pool: 'forks',
-    reporters: ['default'],
+    // The JSON report feeds the last line of .ci/run.
+    reporters: ['default', 'json'],
     outputFile: { json: 'test-output/vitest-report.json' }
   }
 })

@@ -156,9 +156,9 @@ function withFileSecrets(env: Record<string, string>): Record<string, string> {
     content = content.replace(/\r?\n$/, '')
     if (content === '') throw new ConfigError(fileVar, 'names an empty file')
     out[name] = content
-    delete out[fileVar]
   }
-  return out
+  // The schema knows no *_FILE variables: they have been read into their twins.
+  return Object.fromEntries(Object.entries(out).filter(([key]) => !FILE_VARIABLES.some((name) => key === `${name}_FILE`)))
 }
 
 interface AjvError {

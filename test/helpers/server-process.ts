@@ -21,7 +21,8 @@ export async function startServer(env: Record<string, string>, entry = 'src/serv
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${lines.join('\n')}`)), 15_000)
     for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream! }).on('line', (line) => {
+      if (!stream) continue
+      createInterface({ input: stream }).on('line', (line) => {
         lines.push(line)
         const match = /listening at (http:\/\/[^\s"]+)/i.exec(line)
         if (match?.[1]) {

@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
-import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net'
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net'
 import pino from 'pino'
 import { MockAgent } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -181,7 +181,7 @@ describe('SectigoClient over real sockets', () => {
   }
 
   /** A raw TCP server that counts connections and the bytes of each. */
-  function rawServer(onConnection: (socket: import('node:net').Socket, received: () => string) => void) {
+  function rawServer(onConnection: (socket: Socket, received: () => string) => void) {
     const stats = { connections: 0 }
     const server = createNetServer((socket) => {
       stats.connections++
