@@ -5,8 +5,11 @@ import type { DestinationStream } from 'pino'
 import type { Dispatcher } from 'undici'
 import type { Config } from './config/load-config.js'
 import { createLogger, requestIdFor } from './logging/logger.js'
+import { auth } from './plugins/auth.js'
 import { lifecycle } from './plugins/lifecycle.js'
 import { methodNotAllowed } from './plugins/method-not-allowed.js'
+import { rateLimits } from './plugins/rate-limit.js'
+import { redisPlugin } from './plugins/redis.js'
 import { problemHandler } from './problems/problem-handler.js'
 import { ProblemDoc, problemPages } from './problems/problem-pages.js'
 import { dcvRoutes } from './routes/dcv.js'
@@ -83,12 +86,27 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   await app.register(problemHandler, { publicBaseUrl: config.publicBaseUrl })
   await app.register(lifecycle)
   await app.register(sectigoPlugin, { sectigo, ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}) })
+  await app.register(redisPlugin, { url: config.redisUrl })
+  await app.register(auth, { keys: config.apiKeys })
+  await app.register(rateLimits, config.rateLimit)
 
   for (const schema of [...PROBLEM_SCHEMAS, ProblemDoc, DryRunResult, ...DCV_SCHEMAS, ...REPLACEMENT_SCHEMAS]) app.addSchema(schema)
 
+  app.addHook('onSend', async (_request, reply) => {
+    // Answers name orders and callers: no cache may keep them. Swagger UI's assets set their own.
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
+    reply.header('x-content-type-options', 'nosniff')
+  })
+
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
-      { method: request.method, url: request.url, statusCode: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 10) / 10 },
+      {
+        method: request.method,
+        url: request.url,
+        statusCode: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 10) / 10,
+        ...(request.caller ? { caller: request.caller.id } : {})
+      },
       'request completed'
     )
   })

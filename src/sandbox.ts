@@ -19,7 +19,8 @@ export async function startSandbox(config: Config, logger: Logger): Promise<Sand
     slowMs: config.simulator.slowMs,
     logger: logger.child({ component: 'simulator' })
   })
-  await simulator.listen({ host: '127.0.0.1', port: 0 })
+  // Worded apart from the proxy's own "Server listening at" line, which tools wait for.
+  await simulator.listen({ host: '127.0.0.1', port: 0, listenTextResolver: (address) => `sandbox simulator listening at ${address}` })
   const { port } = simulator.server.address() as AddressInfo
   const baseUrl = `http://127.0.0.1:${port}/products/`
   logger.warn(

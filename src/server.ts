@@ -1,5 +1,5 @@
 import closeWithGrace from 'close-with-grace'
-import { buildApp } from './app.js'
+import { buildApp, type App } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config/load-config.js'
 
 function readConfig(): Config {
@@ -16,18 +16,20 @@ function readConfig(): Config {
 }
 
 const config = readConfig()
-const app = await buildApp(config)
+let app: App | undefined
 
+// Installed before the app is built, so a signal during startup also ends the process cleanly.
 closeWithGrace(
   {
     delay: config.shutdownGraceMs,
-    logger: { error: (msg: unknown) => app.log.error(msg) },
+    logger: { error: (msg: unknown) => (app ? app.log.error(msg) : process.stderr.write(`${String(msg)}\n`)) },
     onSecondSignal: (signal) => {
-      app.log.warn({ signal }, 'second signal: exiting at once')
+      app?.log.warn({ signal }, 'second signal: exiting at once')
       process.exit(1)
     }
   },
   async ({ signal, err }) => {
+    if (!app) return
     if (err) app.log.error({ err }, 'fatal error: closing')
     else app.log.info({ signal }, 'shutting down: draining in-flight requests')
     app.lifecycle.beginShutdown()
@@ -37,6 +39,7 @@ closeWithGrace(
   }
 )
 
+app = await buildApp(config)
 try {
   await app.listen({ port: config.port, host: config.host })
 } catch (err) {

@@ -24,7 +24,7 @@ export async function startServer(env: Record<string, string>, entry = 'src/serv
       if (!stream) continue
       createInterface({ input: stream }).on('line', (line) => {
         lines.push(line)
-        const match = /listening at (http:\/\/[^\s"]+)/i.exec(line)
+        const match = /"msg":"Server listening at (http:\/\/[^\s"]+)/.exec(line)
         if (match?.[1]) {
           clearTimeout(timer)
           resolve(match[1])

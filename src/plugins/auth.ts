@@ -1,0 +1,77 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { SCOPES, type ApiKeyEntry, type Scope } from '../config/api-keys.js'
+import { ProblemError } from '../problems/problem-error.js'
+import type { Endpoint } from '../sectigo/fields.js'
+
+export interface Caller {
+  /** The key's id: the caller's identity in logs, metrics, rate limits and idempotency. */
+  id: string
+  scopes: readonly Scope[]
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set on the order routes once the caller is known. */
+    caller: Caller | null
+  }
+  interface FastifyContextConfig {
+    /** The scope an order route needs; routes without one are open. */
+    scope?: Scope
+    /** The Sectigo endpoint an order route calls. */
+    endpoint?: Endpoint
+  }
+}
+
+export const ANONYMOUS: Caller = { id: 'anonymous', scopes: SCOPES }
+
+const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/i
+
+/**
+ * Caller keys: only SHA-256 hashes are configured; the presented key is hashed and compared in
+ * constant time against every entry. Without configured keys the service is open and calls every
+ * caller `anonymous`, ignoring any Authorization header (config refuses that in live mode unless
+ * ALLOW_UNAUTHENTICATED=true).
+ */
+export const auth = fp(
+  async (app: FastifyInstance, opts: { keys: readonly ApiKeyEntry[] }) => {
+    const entries = opts.keys.map((k) => ({ caller: { id: k.id, scopes: k.scopes }, hash: Buffer.from(k.sha256, 'hex') }))
+    const enforced = entries.length > 0
+
+    function identify(key: string): Caller | undefined {
+      const digest = createHash('sha256').update(key).digest()
+      let found: Caller | undefined
+      // Every entry is compared, so the time taken does not say which one matched.
+      for (const entry of entries) if (timingSafeEqual(digest, entry.hash)) found = entry.caller
+      return found
+    }
+
+    app.decorateRequest('caller', null)
+
+    app.addHook('onRequest', async (request) => {
+      const scope = request.routeOptions.config.scope
+      if (!scope) return
+      if (!enforced) {
+        request.caller = ANONYMOUS
+        return
+      }
+      const header = request.headers.authorization
+      const key = header === undefined ? undefined : BEARER.exec(header)?.[1]
+      const caller = key === undefined ? undefined : identify(key)
+      if (!caller) {
+        const challenge = header === undefined ? 'Bearer realm="sectigo-proxy"' : 'Bearer realm="sectigo-proxy", error="invalid_token"'
+        throw new ProblemError('unauthorized', {
+          detail: header === undefined ? 'Send an API key as Authorization: Bearer <key>.' : 'The API key is not known.',
+          headers: { 'www-authenticate': challenge }
+        })
+      }
+      request.log = request.log.child({ caller: caller.id })
+      if (!caller.scopes.includes(scope)) {
+        throw new ProblemError('forbidden', { detail: `This API key lacks the scope ${scope}.` })
+      }
+      request.caller = caller
+    })
+  },
+  { name: 'auth', fastify: '5.x', dependencies: ['problem-handler'] }
+)
