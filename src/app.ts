@@ -6,6 +6,7 @@ import type { Dispatcher } from 'undici'
 import type { Config } from './config/load-config.js'
 import { createLogger, requestIdFor } from './logging/logger.js'
 import { auth } from './plugins/auth.js'
+import { docs } from './plugins/docs.js'
 import { lifecycle } from './plugins/lifecycle.js'
 import { methodNotAllowed } from './plugins/method-not-allowed.js'
 import { rateLimits } from './plugins/rate-limit.js'
@@ -111,6 +112,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     )
   })
 
+  await app.register(docs, { docsEnabled: config.docsEnabled })
   await app.register(healthRoutes)
   await app.register(problemPages)
   await app.register(dcvRoutes)

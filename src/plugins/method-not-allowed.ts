@@ -14,8 +14,8 @@ export function methodNotAllowed(app: FastifyInstance): { install(): void } {
   let installing = false
   app.addHook('onRoute', (route) => {
     if (installing) return
-    // Swagger UI's static routes and wildcards are left to the not-found handler.
-    if (route.url.includes('*')) return
+    // Swagger UI's routes (hidden from the document) and wildcards are left to the not-found handler.
+    if (route.url.includes('*') || route.schema?.hide === true) return
     const methods = routes.get(route.url) ?? new Set<string>()
     for (const m of [route.method].flat()) methods.add(m)
     routes.set(route.url, methods)

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type, type Static } from '@sinclair/typebox'
 import { SECTIGO_CODES, codesForSlug } from '../sectigo/error-codes.js'
+import { problemResponses } from '../schemas/problem.js'
 import { ProblemError } from './problem-error.js'
 import { PROBLEM_SLUGS, PROBLEM_TYPES, isProblemSlug, type ProblemSlug } from './problem-types.js'
 
@@ -71,6 +72,7 @@ export const problemPages: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['problems'],
+        operationId: 'listProblemTypes',
         summary: 'List the problem types',
         description: 'Every problem type the service answers with. HTML when the client accepts `text/html`, JSON otherwise.',
         response: {
@@ -98,6 +100,7 @@ export const problemPages: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['problems'],
+        operationId: 'getProblemType',
         summary: 'Describe one problem type',
         description:
           'The title, status, meaning, the Sectigo codes behind it and what the caller should do. HTML when the client accepts `text/html`, JSON otherwise.',
@@ -106,7 +109,8 @@ export const problemPages: FastifyPluginAsyncTypebox = async (app) => {
           200: {
             description: 'The problem type.',
             content: { 'application/json': { schema: Type.Ref(ProblemDoc) }, 'text/html': { schema: Type.String() } }
-          }
+          },
+          ...problemResponses(['validation-failed', 'not-found'], '/problems/no-such-slug')
         }
       }
     },

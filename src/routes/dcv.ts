@@ -68,7 +68,11 @@ export const dcvRoutes: FastifyPluginAsyncTypebox = async (app) => {
           operationId: route.target === 'orderNumber' ? 'updateOrderDcv' : 'updateBaseOrderDcv',
           summary: route.summary,
           description: route.description,
-          params: OrderNumberParam(route.target, route.target === 'orderNumber' ? 'The Sectigo order number.' : 'The base order number.'),
+          params:
+            route.target === 'orderNumber'
+              ? OrderNumberParam('orderNumber', 'The Sectigo order number.', '1000001')
+              : OrderNumberParam('baseOrderNumber', 'The base order number previously returned to the account.', '5000001'),
+          security: [{ bearer: [] }],
           querystring: DryRunQuery,
           body: Type.Ref(DcvRequest),
           response: {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ProblemError } from '../problems/problem-error.js'
+import { problemResponses } from '../schemas/problem.js'
 
 const Status = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false })
 
@@ -11,6 +12,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['operations'],
+        operationId: 'getLiveness',
         summary: 'Liveness',
         description: 'Answers 200 while the process runs, also while it drains at shutdown.',
         response: { 200: Status }
@@ -24,9 +26,10 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['operations'],
+        operationId: 'getReadiness',
         summary: 'Readiness',
         description: 'Answers 200 when the service takes traffic, 503 `service-unavailable` while starting, shutting down or overloaded.',
-        response: { 200: Status }
+        response: { 200: Status, ...problemResponses(['service-unavailable'], '/readyz') }
       }
     },
     async () => {

@@ -79,7 +79,8 @@ export const replacementRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'the empty object replaces the order with its original CSR and data. A `csr` is decoded and checked against `domains` ' +
           'before the call, then forwarded as sent; with CSR-hash DCV, the answer says what to publish for each domain. ' +
           'A replacement can cost money: it is never sent twice by the service; use an `Idempotency-Key` to retry safely.',
-        params: OrderNumberParam('orderNumber', 'The order number of the mark certificate to replace.'),
+        params: OrderNumberParam('orderNumber', 'The order number of the mark certificate to replace.', '2000001'),
+        security: [{ bearer: [] }],
         querystring: DryRunQuery,
         body: Type.Ref(ReplacementRequest),
         response: {

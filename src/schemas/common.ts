@@ -66,9 +66,10 @@ export const PATTERN_DESCRIPTIONS: Readonly<Record<string, string>> = {
   [BASE64_PATTERN]: 'must use only the base64 or the base64url alphabet'
 }
 
-export function OrderNumberParam(name: string, description: string): TSchema {
+/** A path parameter naming an order; the example is a seeded sandbox order, for "Try it out". */
+export function OrderNumberParam(name: string, description: string, example: string): TSchema {
   return Type.Object(
-    { [name]: Type.String({ pattern: ORDER_NUMBER_PATTERN, description, examples: ['1234567'], ...upstream(name) }) },
+    { [name]: Type.String({ pattern: ORDER_NUMBER_PATTERN, description, examples: [example], ...upstream(name) }) },
     { additionalProperties: false }
   )
 }

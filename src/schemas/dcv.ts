@@ -130,3 +130,28 @@ export const DcvResult = Type.Object(
 export type DcvResult = Static<typeof DcvResult>
 
 export const DCV_SCHEMAS = [DcvSingleRequest, DcvDomain, DcvMultiRequest, DcvRequest, DcvResult]
+
+/** Named request examples, selectable in Swagger UI; they work against the sandbox's seeded orders. */
+export const DCV_REQUEST_EXAMPLES = {
+  single: {
+    summary: 'One domain by e-mail (sandbox: order 1000001)',
+    value: { method: 'EMAIL', domainName: 'www.example.com', email: 'admin@example.com' }
+  },
+  singleOrderCname: {
+    summary: 'A single-domain order, no domain name needed (sandbox: order 1000001)',
+    value: { method: 'CNAME_CSR_HASH' }
+  },
+  multi: {
+    summary: 'Several domains of a multi-domain order (sandbox: order 1000002)',
+    value: {
+      domains: [
+        { domainName: 'example.com', method: 'EMAIL', email: 'admin@example.com' },
+        { domainName: 'shop.example.com', method: 'CNAME_CSR_HASH' }
+      ]
+    }
+  },
+  alreadyValidated: {
+    summary: 'Fails: domain already validated (sandbox: order 1000004)',
+    value: { method: 'CNAME_CSR_HASH', domainName: 'example.net' }
+  }
+}

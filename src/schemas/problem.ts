@@ -76,8 +76,14 @@ export function problemResponses(slugs: readonly ProblemSlug[], instance: string
   }
   const out: Record<number, unknown> = {}
   for (const [status, list] of [...byStatus].sort(([a], [b]) => a - b)) {
+    const retry = list.some((s) => PROBLEM_TYPES[s].status === 429 || 'retryAfter' in PROBLEM_TYPES[s])
     out[status] = {
       description: list.map((s) => `[\`${s}\`](/problems/${s}): ${PROBLEM_TYPES[s].title}`).join('; '),
+      headers: {
+        'X-Request-Id': { type: 'string', description: 'The request id, also in `requestId` and in every log line of the request.' },
+        ...(retry ? { 'Retry-After': { type: 'integer', description: 'Seconds to wait before retrying.' } } : {}),
+        ...(status === 401 ? { 'WWW-Authenticate': { type: 'string', description: 'The Bearer challenge.' } } : {})
+      },
       content: {
         'application/problem+json': {
           schema: Type.Ref(ProblemDetails),

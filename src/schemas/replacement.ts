@@ -288,3 +288,30 @@ export const REPLACEMENT_SCHEMAS: TSchema[] = [
   DcvInstruction,
   ReplacementResult
 ]
+
+const LOGO = 'PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZlcnNpb249IjEuMiIgYmFzZVByb2ZpbGU9InRpbnktcHMiLz4='
+
+/** Named request examples, selectable in Swagger UI; they work against the sandbox's seeded orders. */
+export const REPLACEMENT_REQUEST_EXAMPLES = {
+  original: { summary: 'Replace with the original CSR and data (sandbox: order 2000001)', value: {} },
+  vmc: {
+    summary: 'VMC: new logo, trademark and organization details (sandbox: order 2000001)',
+    value: {
+      domains: [
+        { domainName: 'brand.example', method: 'CNAME_CSR_HASH' },
+        { domainName: 'www.brand.example', method: 'EMAIL', email: 'admin@brand.example' }
+      ],
+      markLogo: LOGO,
+      trademark: { countryName: 'US', office: 'USPTO', identifier: '1234567' },
+      organization: { name: 'Example Brands Inc.', locality: 'Springfield', stateOrProvince: 'Illinois', country: 'US', dateOfIncorporation: '2001-04-01' },
+      jurisdiction: { stateOrProvince: 'Delaware', country: 'US' },
+      applicantRepresentative: { forename: 'Jane', surname: 'Doe', email: 'jane.doe@brand.example', telephone: '+1 555 0100' },
+      updateOrgDetails: true
+    }
+  },
+  cmc: {
+    summary: 'CMC: logo with proof of prior use (sandbox: order 2000002)',
+    value: { domains: [{ domainName: 'mark.example' }], dcvMethod: 'CNAME_CSR_HASH', markLogo: LOGO, logoPriorUseDomainName: 'mark.example' }
+  },
+  expired: { summary: 'Fails: certificate expired (sandbox: order 2000003)', value: {} }
+}

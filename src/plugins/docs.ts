@@ -1,0 +1,91 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { SERVICE_DESCRIPTION, SERVICE_NAME, SERVICE_VERSION } from '../meta.js'
+import { DCV_REQUEST_EXAMPLES } from '../schemas/dcv.js'
+import { REPLACEMENT_REQUEST_EXAMPLES } from '../schemas/replacement.js'
+
+type Examples = Record<string, { summary: string; value: unknown }>
+
+/** Named request examples per operation: one per body shape, selectable in Swagger UI. */
+const REQUEST_EXAMPLES: Record<string, Examples> = {
+  updateOrderDcv: DCV_REQUEST_EXAMPLES,
+  updateBaseOrderDcv: DCV_REQUEST_EXAMPLES,
+  replaceMarkCertificate: REPLACEMENT_REQUEST_EXAMPLES
+}
+
+type Operation = { operationId?: string; requestBody?: { content?: Record<string, { examples?: Examples }> } }
+
+// @fastify/swagger drops keywords beside a body's $ref, so the examples are attached here.
+function withRequestExamples<T extends { paths?: object }>(document: T): T {
+  for (const item of Object.values(document.paths ?? {}) as Array<Record<string, Operation>>) {
+    for (const operation of Object.values(item)) {
+      const examples = operation.operationId ? REQUEST_EXAMPLES[operation.operationId] : undefined
+      const media = operation.requestBody?.content?.['application/json']
+      if (examples && media) media.examples = examples
+    }
+  }
+  return document
+}
+
+const DESCRIPTION = `${SERVICE_DESCRIPTION}.
+
+Internal applications call this JSON API; the service turns each call into Sectigo's legacy form post with the account's credentials, which callers never see, and answers every failure as \`application/problem+json\` (RFC 9457). Each problem \`type\` links to a page under \`/problems/{slug}\` that explains it and names the Sectigo codes behind it.
+
+* **Authentication:** \`Authorization: Bearer <key>\` on the order routes, when the operators configured keys (sandbox mode without keys is open).
+* **Idempotency:** send \`Idempotency-Key\` on the order routes to retry safely; a replacement can cost money and is never sent twice.
+* **Dry run:** \`?dryRun=true\` answers with the exact form fields that would be sent, without calling Sectigo.
+* **Sandbox:** without credentials the service answers from a built-in Sectigo simulator; see the README for the seeded orders (for example \`1000001\` for DCV, \`2000001\` for a replacement).`
+
+export const TAGS = [
+  { name: 'dcv', description: "Domain control validation methods (Sectigo's `!AutoUpdateDCV`)." },
+  { name: 'replacement', description: "Replacement of VMC and CMC mark certificates (Sectigo's `!AutoReplaceMC`)." },
+  { name: 'problems', description: 'Documentation of every problem type the service answers with.' },
+  { name: 'operations', description: 'Health, readiness and metrics.' }
+]
+
+/**
+ * The OpenAPI 3.1 document, generated from the routes' TypeBox schemas; named schemas become
+ * components under their `$id`. With `docsEnabled`, also `GET /openapi.json` and Swagger UI at `/docs`.
+ */
+export const docs = fp(
+  async (app: FastifyInstance, opts: { docsEnabled: boolean }) => {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: { title: SERVICE_NAME, version: SERVICE_VERSION, description: DESCRIPTION, license: { name: 'UNLICENSED', identifier: 'UNLICENSED' } },
+        servers: [{ url: '/', description: 'This service' }],
+        tags: TAGS,
+        components: {
+          securitySchemes: {
+            bearer: {
+              type: 'http',
+              scheme: 'bearer',
+              description: 'An API key from the operators (`npm run create-api-key`), with the scope the route names.'
+            }
+          }
+        }
+      },
+      // Components are named after the schemas' $id, so generated clients get readable types.
+      refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `schema${i}`) },
+      transformObject: (input) => ('openapiObject' in input ? withRequestExamples(input.openapiObject) : input.swaggerObject)
+    })
+    if (!opts.docsEnabled) return
+
+    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+    await app.register(swaggerUi, {
+      routePrefix: '/docs',
+      uiConfig: {
+        persistAuthorization: true,
+        deepLinking: true,
+        displayRequestDuration: true,
+        defaultModelsExpandDepth: 0,
+        docExpansion: 'list',
+        url: '/openapi.json'
+      },
+      staticCSP: true
+    })
+  },
+  { name: 'docs', fastify: '5.x' }
+)

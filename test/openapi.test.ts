@@ -1,0 +1,186 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import openapiTS, { astToString } from 'openapi-typescript'
+import ts from 'typescript'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { OPENAPI_PATH, generateOpenApi } from '../scripts/openapi.js'
+import { buildTestApp, type TestApp } from './helpers/test-app.js'
+
+type Json = Record<string, any>
+let generated: string
+let doc: Json
+let t: TestApp
+
+beforeAll(async () => {
+  generated = await generateOpenApi()
+  doc = JSON.parse(generated) as Json
+  t = await buildTestApp()
+})
+afterAll(async () => {
+  await t.app.close()
+})
+
+const ORDER_OPERATIONS = [
+  ['/orders/{orderNumber}/dcv', 'updateOrderDcv'],
+  ['/base-orders/{baseOrderNumber}/dcv', 'updateBaseOrderDcv'],
+  ['/orders/{orderNumber}/replacement', 'replaceMarkCertificate']
+] as const
+
+function resolve(schema: Json): Json {
+  const ref = schema.$ref as string | undefined
+  return ref ? (doc.components.schemas[ref.replace('#/components/schemas/', '')] as Json) : schema
+}
+
+/** Every request member, recursively, with the path that reaches it. */
+function members(schema: Json, path: string, seen = new Set<Json>()): Array<[string, Json]> {
+  const s = resolve(schema)
+  if (seen.has(s)) return []
+  seen.add(s)
+  const out: Array<[string, Json]> = []
+  for (const [name, prop] of Object.entries((s.properties ?? {}) as Record<string, Json>)) {
+    out.push([`${path}/${name}`, prop])
+    const inner = resolve(prop)
+    if (inner.type === 'array' && inner.items) out.push(...members(inner.items as Json, `${path}/${name}/*`, seen))
+    else out.push(...members(inner, `${path}/${name}`, seen))
+  }
+  for (const branch of (s.anyOf ?? []) as Json[]) out.push(...members(branch, path, seen))
+  return out
+}
+
+describe('the committed OpenAPI document', () => {
+  it('is exactly what the app generates (run `npm run openapi` after changing a route or schema)', () => {
+    expect(readFileSync(OPENAPI_PATH, 'utf8')).toBe(generated)
+  })
+
+  it('is the document served at /openapi.json', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/openapi.json' })
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toEqual(doc)
+  })
+
+  it('is OpenAPI 3.1 with the package version, tags and a bearer scheme', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }
+    expect(doc.openapi).toBe('3.1.0')
+    expect(doc.info.version).toBe(pkg.version)
+    expect(doc.tags.map((tag: Json) => tag.name)).toEqual(['dcv', 'replacement', 'problems', 'operations'])
+    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' })
+  })
+
+  it('gives every operation an id, a summary, a description and tags; bearer security on the order routes only', () => {
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Json>)) {
+      for (const [method, op] of Object.entries(item as Record<string, Json>)) {
+        expect(op.operationId, `${method} ${path}`).toBeTruthy()
+        expect(op.summary, `${method} ${path}`).toBeTruthy()
+        expect(op.description, `${method} ${path}`).toBeTruthy()
+        expect(op.tags, `${method} ${path}`).toHaveLength(1)
+        const isOrder = ORDER_OPERATIONS.some(([p]) => p === path)
+        expect(op.security, `${method} ${path}`).toEqual(isOrder ? [{ bearer: [] }] : undefined)
+      }
+    }
+  })
+
+  it.each(ORDER_OPERATIONS)('%s: one request example per body shape, and every problem response', (path, operationId) => {
+    const op = doc.paths[path].post as Json
+    expect(op.operationId).toBe(operationId)
+    const examples = op.requestBody.content['application/json'].examples as Record<string, Json>
+    const names = Object.keys(examples)
+    if (operationId === 'replaceMarkCertificate') expect(names).toEqual(expect.arrayContaining(['original', 'vmc', 'cmc']))
+    else expect(names).toEqual(expect.arrayContaining(['single', 'multi']))
+    for (const example of Object.values(examples)) expect(example.summary).toBeTruthy()
+
+    expect(op.responses['200'].content['application/json'].schema.anyOf).toHaveLength(2)
+    for (const status of ['400', '401', '403', '422', '429', '500', '502', '503', '504']) {
+      const response = op.responses[status] as Json
+      expect(response, status).toBeDefined()
+      const media = response.content['application/problem+json']
+      expect(media.schema).toEqual({ $ref: '#/components/schemas/ProblemDetails' })
+      expect(Object.keys(media.examples).length).toBeGreaterThan(0)
+      // Each slug of the status links to its problem page.
+      for (const slug of Object.keys(media.examples)) expect(response.description).toContain(`(/problems/${slug})`)
+      expect(response.headers['X-Request-Id']).toBeDefined()
+    }
+    expect(op.responses['503'].headers['Retry-After']).toBeDefined()
+    expect(op.responses['401'].headers['WWW-Authenticate']).toBeDefined()
+  })
+
+  it('documents every request member with a description and its upstream field', () => {
+    const checked: string[] = []
+    for (const [path] of ORDER_OPERATIONS) {
+      const body = doc.paths[path].post.requestBody.content['application/json'].schema as Json
+      for (const [where, member] of members(body, path)) {
+        const m = resolve(member)
+        expect(m.description ?? member.description, where).toBeTruthy()
+        if (m.type !== 'object') expect(m['x-sectigo-field'] ?? member['x-sectigo-field'], where).toBeTruthy()
+        checked.push(where)
+      }
+    }
+    expect(checked).toContain('/orders/{orderNumber}/replacement/applicantRepresentative/organization/postalCode')
+    expect(checked.length).toBeGreaterThan(60)
+  })
+
+  it('names its schemas under components', () => {
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(['ProblemDetails', 'DcvRequest', 'DcvSingleRequest', 'DcvMultiRequest', 'ReplacementRequest', 'ReplacementResult', 'DcvInstruction'])
+    )
+  })
+
+  it('is usable by a client generator: generated types compile against a typed call', async () => {
+    const dir = join('test-output', 'openapi-client')
+    mkdirSync(dir, { recursive: true })
+    const ast = await openapiTS(new URL(`file://${OPENAPI_PATH}`))
+    writeFileSync(join(dir, 'schema.d.ts'), astToString(ast))
+    writeFileSync(
+      join(dir, 'client.ts'),
+      `import type { components, paths } from './schema.js'
+type DcvBody = paths['/orders/{orderNumber}/dcv']['post']['requestBody']['content']['application/json']
+type DcvOk = paths['/orders/{orderNumber}/dcv']['post']['responses'][200]['content']['application/json']
+type Problem = components['schemas']['ProblemDetails']
+export async function updateDcv(base: string, order: string, body: DcvBody, key: string): Promise<DcvOk | Problem> {
+  const res = await fetch(\`\${base}/orders/\${order}/dcv\`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: \`Bearer \${key}\` },
+    body: JSON.stringify(body)
+  })
+  return (await res.json()) as DcvOk | Problem
+}
+export const single: DcvBody = { method: 'EMAIL', domainName: 'www.example.com', email: 'admin@example.com' }
+export const multi: DcvBody = { domains: [{ domainName: 'a.example.com', method: 'CNAME_CSR_HASH' }] }
+type ReplacementBody = NonNullable<paths['/orders/{orderNumber}/replacement']['post']['requestBody']>['content']['application/json']
+export const vmc: ReplacementBody = { dcvMethod: 'CNAME_CSR_HASH', organization: { country: 'US' }, updateOrgDetails: true }
+export const problemType = (p: Problem): string => p.type + p.status
+// @ts-expect-error an unknown method must not type-check
+export const wrong: DcvBody = { method: 'DNS' }
+`
+    )
+    const program = ts.createProgram([join(dir, 'client.ts')], {
+      strict: true,
+      noEmit: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+      skipLibCheck: true
+    })
+    const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))
+    expect(diagnostics).toEqual([])
+  })
+})
+
+describe('documentation routes', () => {
+  it('serve Swagger UI at /docs, with the document and persisted authorization', async () => {
+    const page = await t.app.inject({ method: 'GET', url: '/docs/' })
+    expect(page.statusCode).toBe(200)
+    expect(page.headers['content-type']).toMatch(/text\/html/)
+    const init = await t.app.inject({ method: 'GET', url: '/docs/static/swagger-initializer.js' })
+    expect(init.body).toContain('"url":"/openapi.json"')
+    expect(init.body).toContain('"persistAuthorization":true')
+  })
+
+  it('are hidden with DOCS_ENABLED=false', async () => {
+    const closed = await buildTestApp({ DOCS_ENABLED: 'false' })
+    for (const url of ['/docs', '/docs/', '/openapi.json']) {
+      expect((await closed.app.inject({ method: 'GET', url })).statusCode, url).toBe(404)
+    }
+    await closed.app.close()
+  })
+})
