@@ -5,10 +5,14 @@ import type { DestinationStream } from 'pino'
 import type { Dispatcher } from 'undici'
 import type { Config } from './config/load-config.js'
 import { createLogger, requestIdFor } from './logging/logger.js'
+import { idempotency } from './idempotency/idempotency-plugin.js'
+import { audit } from './plugins/audit.js'
 import { auth } from './plugins/auth.js'
 import { docs } from './plugins/docs.js'
 import { lifecycle } from './plugins/lifecycle.js'
 import { methodNotAllowed } from './plugins/method-not-allowed.js'
+import { createMetrics, metricsPlugin } from './plugins/metrics.js'
+import { pressure, type PressureOptions } from './plugins/pressure.js'
 import { rateLimits } from './plugins/rate-limit.js'
 import { redisPlugin } from './plugins/redis.js'
 import { problemHandler } from './problems/problem-handler.js'
@@ -30,6 +34,10 @@ export interface AppDeps {
   dispatcher?: Dispatcher
   /** Where log lines go (tests capture them); stdout otherwise. */
   logStream?: DestinationStream
+  /** Load-shedding thresholds (tests that share two cores with many workers raise them). */
+  pressure?: PressureOptions
+  /** The clock of the idempotency store (tests move it instead of sleeping). */
+  now?: () => number
 }
 
 /** Secrets the logger scrubs from every line, whatever logged them. */
@@ -84,12 +92,17 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
 
   const notAllowed = methodNotAllowed(app)
 
+  const metrics = createMetrics()
   await app.register(problemHandler, { publicBaseUrl: config.publicBaseUrl })
   await app.register(lifecycle)
-  await app.register(sectigoPlugin, { sectigo, ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}) })
+  await app.register(metricsPlugin, { metrics })
+  await app.register(pressure, deps.pressure ?? {})
+  await app.register(sectigoPlugin, { sectigo, observer: metrics.sectigo, ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}) })
   await app.register(redisPlugin, { url: config.redisUrl })
   await app.register(auth, { keys: config.apiKeys })
   await app.register(rateLimits, config.rateLimit)
+  await app.register(idempotency, { ...config.idempotency, upstreamTimeoutMs: config.sectigo.timeoutMs, ...(deps.now ? { now: deps.now } : {}) })
+  await app.register(audit)
 
   for (const schema of [...PROBLEM_SCHEMAS, ProblemDoc, DryRunResult, ...DCV_SCHEMAS, ...REPLACEMENT_SCHEMAS]) app.addSchema(schema)
 

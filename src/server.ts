@@ -16,19 +16,21 @@ function readConfig(): Config {
 }
 
 const config = readConfig()
-let app: App | undefined
+// Set once built; the shutdown handler below is installed first and reads it when it runs.
+const holder: { app?: App } = {}
 
 // Installed before the app is built, so a signal during startup also ends the process cleanly.
 closeWithGrace(
   {
     delay: config.shutdownGraceMs,
-    logger: { error: (msg: unknown) => (app ? app.log.error(msg) : process.stderr.write(`${String(msg)}\n`)) },
+    logger: { error: (msg: unknown) => (holder.app ? holder.app.log.error(msg) : process.stderr.write(`${String(msg)}\n`)) },
     onSecondSignal: (signal) => {
-      app?.log.warn({ signal }, 'second signal: exiting at once')
+      holder.app?.log.warn({ signal }, 'second signal: exiting at once')
       process.exit(1)
     }
   },
   async ({ signal, err }) => {
+    const { app } = holder
     if (!app) return
     if (err) app.log.error({ err }, 'fatal error: closing')
     else app.log.info({ signal }, 'shutting down: draining in-flight requests')
@@ -39,7 +41,8 @@ closeWithGrace(
   }
 )
 
-app = await buildApp(config)
+const app = await buildApp(config)
+holder.app = app
 try {
   await app.listen({ port: config.port, host: config.host })
 } catch (err) {

@@ -6,14 +6,49 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { OPENAPI_PATH, generateOpenApi } from '../scripts/openapi.js'
 import { buildTestApp, type TestApp } from './helpers/test-app.js'
 
-type Json = Record<string, any>
+// The parts of an OpenAPI 3.1 document these tests read.
+interface SchemaNode {
+  $ref?: string
+  type?: string
+  description?: string
+  properties?: Record<string, SchemaNode>
+  items?: SchemaNode
+  anyOf?: SchemaNode[]
+  'x-sectigo-field'?: string
+}
+interface Media {
+  schema: SchemaNode
+  examples?: Record<string, { summary?: string; value: unknown }>
+}
+interface Response {
+  description: string
+  headers?: Record<string, unknown>
+  content?: Record<string, Media>
+}
+interface Operation {
+  operationId?: string
+  summary?: string
+  description?: string
+  tags?: string[]
+  security?: unknown
+  requestBody?: { content: Record<string, Media> }
+  responses: Record<string, Response>
+}
+interface Doc {
+  openapi: string
+  info: { version: string }
+  tags: Array<{ name: string }>
+  components: { schemas: Record<string, SchemaNode>; securitySchemes: Record<string, unknown> }
+  paths: Record<string, Record<string, Operation>>
+}
+
 let generated: string
-let doc: Json
+let doc: Doc
 let t: TestApp
 
 beforeAll(async () => {
   generated = await generateOpenApi()
-  doc = JSON.parse(generated) as Json
+  doc = JSON.parse(generated) as Doc
   t = await buildTestApp()
 })
 afterAll(async () => {
@@ -26,24 +61,29 @@ const ORDER_OPERATIONS = [
   ['/orders/{orderNumber}/replacement', 'replaceMarkCertificate']
 ] as const
 
-function resolve(schema: Json): Json {
-  const ref = schema.$ref as string | undefined
-  return ref ? (doc.components.schemas[ref.replace('#/components/schemas/', '')] as Json) : schema
+function resolve(schema: SchemaNode): SchemaNode {
+  return schema.$ref ? (doc.components.schemas[schema.$ref.replace('#/components/schemas/', '')] ?? {}) : schema
+}
+
+function post(path: string): Operation {
+  const op = doc.paths[path]?.post
+  if (!op) throw new Error(`no POST ${path}`)
+  return op
 }
 
 /** Every request member, recursively, with the path that reaches it. */
-function members(schema: Json, path: string, seen = new Set<Json>()): Array<[string, Json]> {
+function members(schema: SchemaNode, path: string, seen = new Set<SchemaNode>()): Array<[string, SchemaNode]> {
   const s = resolve(schema)
   if (seen.has(s)) return []
   seen.add(s)
-  const out: Array<[string, Json]> = []
-  for (const [name, prop] of Object.entries((s.properties ?? {}) as Record<string, Json>)) {
+  const out: Array<[string, SchemaNode]> = []
+  for (const [name, prop] of Object.entries(s.properties ?? {})) {
     out.push([`${path}/${name}`, prop])
     const inner = resolve(prop)
-    if (inner.type === 'array' && inner.items) out.push(...members(inner.items as Json, `${path}/${name}/*`, seen))
+    if (inner.type === 'array' && inner.items) out.push(...members(inner.items, `${path}/${name}/*`, seen))
     else out.push(...members(inner, `${path}/${name}`, seen))
   }
-  for (const branch of (s.anyOf ?? []) as Json[]) out.push(...members(branch, path, seen))
+  for (const branch of s.anyOf ?? []) out.push(...members(branch, path, seen))
   return out
 }
 
@@ -62,13 +102,13 @@ describe('the committed OpenAPI document', () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }
     expect(doc.openapi).toBe('3.1.0')
     expect(doc.info.version).toBe(pkg.version)
-    expect(doc.tags.map((tag: Json) => tag.name)).toEqual(['dcv', 'replacement', 'problems', 'operations'])
+    expect(doc.tags.map((tag) => tag.name)).toEqual(['dcv', 'replacement', 'problems', 'operations'])
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' })
   })
 
   it('gives every operation an id, a summary, a description and tags; bearer security on the order routes only', () => {
-    for (const [path, item] of Object.entries(doc.paths as Record<string, Json>)) {
-      for (const [method, op] of Object.entries(item as Record<string, Json>)) {
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
         expect(op.operationId, `${method} ${path}`).toBeTruthy()
         expect(op.summary, `${method} ${path}`).toBeTruthy()
         expect(op.description, `${method} ${path}`).toBeTruthy()
@@ -80,33 +120,33 @@ describe('the committed OpenAPI document', () => {
   })
 
   it.each(ORDER_OPERATIONS)('%s: one request example per body shape, and every problem response', (path, operationId) => {
-    const op = doc.paths[path].post as Json
+    const op = post(path)
     expect(op.operationId).toBe(operationId)
-    const examples = op.requestBody.content['application/json'].examples as Record<string, Json>
+    const examples = op.requestBody?.content['application/json']?.examples ?? {}
     const names = Object.keys(examples)
     if (operationId === 'replaceMarkCertificate') expect(names).toEqual(expect.arrayContaining(['original', 'vmc', 'cmc']))
     else expect(names).toEqual(expect.arrayContaining(['single', 'multi']))
     for (const example of Object.values(examples)) expect(example.summary).toBeTruthy()
 
-    expect(op.responses['200'].content['application/json'].schema.anyOf).toHaveLength(2)
+    expect(op.responses['200']?.content?.['application/json']?.schema.anyOf).toHaveLength(2)
     for (const status of ['400', '401', '403', '422', '429', '500', '502', '503', '504']) {
-      const response = op.responses[status] as Json
-      expect(response, status).toBeDefined()
-      const media = response.content['application/problem+json']
-      expect(media.schema).toEqual({ $ref: '#/components/schemas/ProblemDetails' })
-      expect(Object.keys(media.examples).length).toBeGreaterThan(0)
+      const response = op.responses[status]
+      const media = response?.content?.['application/problem+json']
+      expect(media?.schema, status).toEqual({ $ref: '#/components/schemas/ProblemDetails' })
+      const slugs = Object.keys(media?.examples ?? {})
+      expect(slugs.length, status).toBeGreaterThan(0)
       // Each slug of the status links to its problem page.
-      for (const slug of Object.keys(media.examples)) expect(response.description).toContain(`(/problems/${slug})`)
-      expect(response.headers['X-Request-Id']).toBeDefined()
+      for (const slug of slugs) expect(response?.description).toContain(`(/problems/${slug})`)
+      expect(response?.headers?.['X-Request-Id']).toBeDefined()
     }
-    expect(op.responses['503'].headers['Retry-After']).toBeDefined()
-    expect(op.responses['401'].headers['WWW-Authenticate']).toBeDefined()
+    expect(op.responses['503']?.headers?.['Retry-After']).toBeDefined()
+    expect(op.responses['401']?.headers?.['WWW-Authenticate']).toBeDefined()
   })
 
   it('documents every request member with a description and its upstream field', () => {
     const checked: string[] = []
     for (const [path] of ORDER_OPERATIONS) {
-      const body = doc.paths[path].post.requestBody.content['application/json'].schema as Json
+      const body = post(path).requestBody?.content['application/json']?.schema ?? {}
       for (const [where, member] of members(body, path)) {
         const m = resolve(member)
         expect(m.description ?? member.description, where).toBeTruthy()

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { DryRunQuery, DryRunResult, OrderNumberParam } from '../schemas/common.js'
+import { DryRunQuery, DryRunResult, OrderHeaders, OrderNumberParam } from '../schemas/common.js'
 import { DcvRequest, DcvResult, type DcvRequest as DcvBody } from '../schemas/dcv.js'
 import { problemResponses } from '../schemas/problem.js'
 import { dcvForm, dcvOwnerOverrides, dcvResult, type DcvTarget } from '../sectigo/dcv-form.js'
@@ -74,6 +74,7 @@ export const dcvRoutes: FastifyPluginAsyncTypebox = async (app) => {
               : OrderNumberParam('baseOrderNumber', 'The base order number previously returned to the account.', '5000001'),
           security: [{ bearer: [] }],
           querystring: DryRunQuery,
+          headers: OrderHeaders,
           body: Type.Ref(DcvRequest),
           response: {
             200: Type.Union([Type.Ref(DcvResult), Type.Ref(DryRunResult)], {
@@ -94,7 +95,7 @@ export const dcvRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (request.query.dryRun === 'true') {
           return { dryRun: true as const, endpoint: ENDPOINT, fields: app.sectigo.preview(fields) }
         }
-        await callSectigo(app.sectigo, ENDPOINT, fields, request.log, overrides)
+        await callSectigo(request, ENDPOINT, fields, overrides)
         return dcvResult(target, body)
       }
     )

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ProblemError } from '../problems/problem-error.js'
 import { problemResponses } from '../schemas/problem.js'
+import type {} from '@fastify/under-pressure'
 
 const Status = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false })
 
@@ -33,7 +34,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     },
     async () => {
-      if (app.lifecycle.closing) {
+      if (app.lifecycle.closing || app.isUnderPressure()) {
         throw new ProblemError('service-unavailable', { detail: 'The service is shutting down.' })
       }
       return { status: 'ok' as const }

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { DecodedCsr } from '../csr/decode-csr.js'
 import type { ProblemSlug } from '../problems/problem-types.js'
-import { DryRunQuery, DryRunResult, OrderNumberParam } from '../schemas/common.js'
+import { DryRunQuery, DryRunResult, OrderHeaders, OrderNumberParam } from '../schemas/common.js'
 import { ReplacementRequest, ReplacementResult, type DcvInstruction } from '../schemas/replacement.js'
 import { problemResponses } from '../schemas/problem.js'
 import { dcvInstruction } from '../sectigo/dcv-instructions.js'
@@ -82,6 +82,7 @@ export const replacementRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: OrderNumberParam('orderNumber', 'The order number of the mark certificate to replace.', '2000001'),
         security: [{ bearer: [] }],
         querystring: DryRunQuery,
+          headers: OrderHeaders,
         body: Type.Ref(ReplacementRequest),
         response: {
           200: Type.Union([Type.Ref(ReplacementResult), Type.Ref(DryRunResult)], {
@@ -101,7 +102,7 @@ export const replacementRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (request.query.dryRun === 'true') {
         return { dryRun: true as const, endpoint: ENDPOINT, fields: app.sectigo.preview(fields) }
       }
-      const reply = await callSectigo(app.sectigo, ENDPOINT, fields, request.log, overrides)
+      const reply = await callSectigo(request, ENDPOINT, fields, overrides)
       const instructions = instructionsFor(body, csr)
       return {
         orderNumber,

@@ -17,6 +17,8 @@ export const DATE_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
 export const DUNS_PATTERN = '^[0-9]{9}$'
 export const BASE64_PATTERN = '^(?:[A-Za-z0-9+/]*={0,2}|[A-Za-z0-9_-]*={0,2})$'
 
+export const IDEMPOTENCY_KEY_PATTERN = '^[\\x20-\\x7E]{1,255}$'
+
 /** A string member: never a control character; `maxLength` is the upstream field's. */
 export function Text(options: SchemaOptions & { maxLength?: number; minLength?: number } = {}): TString {
   return Type.String({ minLength: 1, pattern: NO_CONTROL_CHARACTERS, ...options })
@@ -63,8 +65,21 @@ export const PATTERN_DESCRIPTIONS: Readonly<Record<string, string>> = {
   [COUNTRY_PATTERN]: 'must be two upper-case letters (ISO 3166-1 alpha-2)',
   [DATE_PATTERN]: 'must be a date written YYYY-MM-DD',
   [DUNS_PATTERN]: 'must be nine digits',
-  [BASE64_PATTERN]: 'must use only the base64 or the base64url alphabet'
+  [BASE64_PATTERN]: 'must use only the base64 or the base64url alphabet',
+  [IDEMPOTENCY_KEY_PATTERN]: 'must be 1 to 255 printable ASCII characters'
 }
+
+/** The headers of the order routes. */
+export const OrderHeaders = Type.Object({
+  'Idempotency-Key': Type.Optional(
+    Type.String({
+      pattern: IDEMPOTENCY_KEY_PATTERN,
+      description:
+        'Makes the call safe to repeat: a repeat with the same key (from the same caller) gets the stored answer with `Idempotent-Replayed: true` and is never sent to Sectigo again. 1 to 255 printable ASCII characters; kept IDEMPOTENCY_TTL_SECONDS.',
+      examples: ['4f1d6c1e-2b9a-4a55-9d55-3a0b1c2d3e4f']
+    })
+  )
+})
 
 /** A path parameter naming an order; the example is a seeded sandbox order, for "Try it out". */
 export function OrderNumberParam(name: string, description: string, example: string): TSchema {

@@ -112,12 +112,14 @@ export class SectigoClient {
     return out
   }
 
-  async call(endpoint: Endpoint, fields: FormFields, log: FastifyBaseLogger): Promise<CallResult> {
+  /** `onAdmitted` runs once the call passed the queue bound: from then on, it may reach Sectigo. */
+  async call(endpoint: Endpoint, fields: FormFields, log: FastifyBaseLogger, onAdmitted?: () => void): Promise<CallResult> {
     const { maxConnections, maxQueue } = this.#options
     if (this.#active >= maxConnections + maxQueue) {
       log.warn({ sectigo: { endpoint, inFlight: this.#active } }, 'sectigo call refused: queue full')
       throw new UpstreamFailure('queue-full', 'too many calls waiting')
     }
+    onAdmitted?.()
     // Encoded once: a retry sends the same bytes.
     const body = encodeForm(this.#withCredentials(fields))
     this.#setActive(this.#active + 1)

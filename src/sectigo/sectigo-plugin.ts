@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Dispatcher } from 'undici'
 import type { SectigoConfig } from '../config/load-config.js'
@@ -9,9 +9,19 @@ import type { FormFields } from './form-encoder.js'
 import type { SectigoReply } from './response-parser.js'
 import { UpstreamFailure, problemForFailure } from './upstream-failure.js'
 
+/** What became of a request's Sectigo call, for the idempotency store and the audit line. */
+export interface SectigoCallRecord {
+  /** Admitted past the queue bound: the call may have reached Sectigo. */
+  attempted: boolean
+  errorCode?: number
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     sectigo: SectigoClient
+  }
+  interface FastifyRequest {
+    sectigoCall: SectigoCallRecord | null
   }
 }
 
@@ -29,6 +39,7 @@ export const sectigoPlugin = fp(
       ...(opts.observer ? { observer: opts.observer } : {})
     })
     app.decorate('sectigo', client)
+    app.decorateRequest('sectigoCall', null)
     app.addHook('onClose', async () => client.close())
   },
   { name: 'sectigo', fastify: '5.x', dependencies: ['problem-handler'] }
@@ -40,19 +51,21 @@ export const sectigoPlugin = fp(
  * cannot know (for instance `dcvEmailAddresses` built from `dcvMethod`).
  */
 export async function callSectigo(
-  client: SectigoClient,
+  request: FastifyRequest,
   endpoint: Endpoint,
   fields: FormFields,
-  log: FastifyBaseLogger,
   overrides: OwnerOverrides = {}
 ): Promise<SectigoReply> {
+  const record: SectigoCallRecord = { attempted: false }
+  request.sectigoCall = record
   let reply: SectigoReply
   try {
-    reply = (await client.call(endpoint, fields, log)).reply
+    reply = (await request.server.sectigo.call(endpoint, fields, request.log, () => (record.attempted = true))).reply
   } catch (err) {
     if (err instanceof UpstreamFailure) throw problemForFailure(err)
     throw err
   }
+  record.errorCode = reply.errorCode
   if (reply.errorCode < 0) throw problemForReply(endpoint, reply, overrides)
   // The pages define 0 as success and negatives as errors; anything else is not a reply we know.
   if (reply.errorCode !== 0) throw problemForFailure(new UpstreamFailure('bad-reply', `unexpected errorCode ${reply.errorCode}`))

@@ -8,7 +8,7 @@ import { request } from 'undici'
 describe('sandbox mode', () => {
   it('runs the simulator in-process, uses its account, and says so in one warning line', async () => {
     const logs = captureLogs()
-    const app = await buildApp(loadConfig({ SECTIGO_BASE_URL: 'https://must-not-be-used.example/' }), { logStream: logs })
+    const app = await buildApp(loadConfig({ SECTIGO_BASE_URL: 'https://must-not-be-used.example/' }), { logStream: logs, pressure: { maxEventLoopDelayMs: 60_000 } })
     const warnings = logs.records().filter((r) => r.level === 'warn' && /sandbox/.test(String(r.msg)))
     expect(warnings).toHaveLength(2)
     expect(warnings.map((w) => w.msg)).toEqual([

@@ -1,5 +1,5 @@
 import { MockAgent } from 'undici'
-import { buildApp, type App } from '../../src/app.js'
+import { buildApp, type App, type AppDeps } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config/load-config.js'
 import { captureLogs, type LogCapture } from './log-capture.js'
 
@@ -27,12 +27,13 @@ export interface TestApp {
 }
 
 /** The whole service in live mode, with Sectigo replaced by a MockAgent that allows no real network. */
-export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function buildTestApp(env: Record<string, string> = {}, deps: Partial<AppDeps> = {}): Promise<TestApp> {
   const config = loadConfig({ ...LIVE_ENV, ...env })
   const agent = new MockAgent()
   agent.disableNetConnect()
   const logs = captureLogs()
-  const app = await buildApp(config, { dispatcher: agent, logStream: logs })
+  // Parallel workers on two cores stall event loops for seconds while compiling; shedding is tested on its own.
+  const app = await buildApp(config, { dispatcher: agent, logStream: logs, pressure: { maxEventLoopDelayMs: 60_000 }, ...deps })
   await app.ready()
   return { app, agent, logs, config, upstream: agent.get(UPSTREAM_ORIGIN) }
 }

@@ -95,7 +95,7 @@ describe('an open service', () => {
   it('enforces keys in sandbox mode too when they are configured', async () => {
     const { buildApp } = await import('../../src/app.js')
     const { captureLogs } = await import('../helpers/log-capture.js')
-    const app = await buildApp(loadConfig({ API_KEYS: API_KEYS_ENV }), { logStream: captureLogs() })
+    const app = await buildApp(loadConfig({ API_KEYS: API_KEYS_ENV }), { logStream: captureLogs(), pressure: { maxEventLoopDelayMs: 60_000 } })
     const res = await app.inject({ method: 'POST', url: '/orders/1000001/dcv', payload: { method: 'CNAME_CSR_HASH' } })
     expect(res.statusCode).toBe(401)
     await app.close()

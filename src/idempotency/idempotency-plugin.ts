@@ -1,0 +1,146 @@
+import { createHash, randomUUID } from 'node:crypto'
+import canonicalize from 'canonicalize'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { ProblemError } from '../problems/problem-error.js'
+import { MemoryIdempotencyStore } from './memory-store.js'
+import { RedisIdempotencyStore } from './redis-store.js'
+import { StoreFullError, type IdempotencyStore } from './store.js'
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key'
+
+interface HeldKey {
+  key: string
+  storeKey: string
+  token: string
+  fingerprint: string
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The Idempotency-Key this request holds the in-flight record of. */
+    idempotency: HeldKey | null
+  }
+}
+
+export interface IdempotencyOptions {
+  store: 'memory' | 'redis'
+  ttlSeconds: number
+  maxEntries: number
+  /** SECTIGO_TIMEOUT_MS: an in-flight record older than this + 30 s lost its owner. */
+  upstreamTimeoutMs: number
+  now?: () => number
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
+
+function instancePath(request: FastifyRequest): string {
+  const q = request.url.indexOf('?')
+  return q === -1 ? request.url : request.url.slice(0, q)
+}
+
+/**
+ * Idempotency-Key on the order routes (contract section 4): scoped to the caller, fingerprinted
+ * by method, path and the canonical JSON of the body; the in-flight record is written before the
+ * call and replaced by the answer once the call was attempted. A key is never sent upstream twice.
+ */
+export const idempotency = fp(
+  async (app: FastifyInstance, opts: IdempotencyOptions) => {
+    const ttlMs = opts.ttlSeconds * 1000
+    const now = opts.now ?? Date.now
+    let store: IdempotencyStore
+    if (opts.store === 'redis') {
+      if (!app.redis) throw new Error('the redis idempotency store needs REDIS_URL')
+      store = new RedisIdempotencyStore(app.redis, { ttlMs })
+    } else {
+      store = new MemoryIdempotencyStore({ ttlMs, maxEntries: opts.maxEntries, now })
+    }
+    const ownerGoneAfterMs = opts.upstreamTimeoutMs + 30_000
+
+    app.decorateRequest('idempotency', null)
+
+    app.addHook('preHandler', async (request, reply) => {
+      if (!request.routeOptions.config.scope) return
+      const key = request.headers[IDEMPOTENCY_HEADER]
+      if (typeof key !== 'string') return
+      const caller = request.caller?.id ?? 'anonymous'
+      const fingerprint = sha256(`${request.method} ${instancePath(request)}\n${canonicalize(request.body ?? {}) ?? ''}`)
+      // The key is hashed: any printable text, bounded length, and no raw key in Redis.
+      const storeKey = `${caller}:${sha256(key)}`
+      const token = randomUUID()
+
+      let result
+      try {
+        result = await store.begin(storeKey, { state: 'in-flight', fingerprint, startedAt: now(), token })
+      } catch (err) {
+        if (err instanceof StoreFullError) {
+          throw new ProblemError('service-unavailable', { detail: 'The idempotency store is full of live keys; retry later.' })
+        }
+        request.log.error({ idempotency: { error: (err as Error).message } }, 'idempotency store unreachable')
+        throw new ProblemError('service-unavailable', { detail: 'The idempotency store is unreachable; nothing was sent.' })
+      }
+      if (result.acquired) {
+        request.idempotency = { key, storeKey, token, fingerprint }
+        return
+      }
+
+      const existing = result.existing
+      if (existing.fingerprint !== fingerprint) {
+        app.metrics.idempotency.conflict('reused')
+        throw new ProblemError('idempotency-key-reused', {
+          detail: 'This Idempotency-Key was used for another request (another method, path or body).',
+          errors: [{ header: 'Idempotency-Key', detail: 'was used for another request' }]
+        })
+      }
+      if (existing.state === 'done') {
+        app.metrics.idempotency.replay()
+        return replay(reply, existing.response)
+      }
+      if (now() - existing.startedAt > ownerGoneAfterMs) {
+        // The replica that took the key stopped without an answer: the call may have reached
+        // Sectigo, so it is not sent again.
+        app.metrics.idempotency.conflict('owner-gone')
+        throw new ProblemError('upstream-timeout', {
+          detail: 'The first request with this Idempotency-Key stopped without an answer. It may have reached Sectigo, so it is not sent again: check the order.',
+          outcome: 'unknown'
+        })
+      }
+      app.metrics.idempotency.conflict('in-use')
+      throw new ProblemError('idempotency-key-in-use', {
+        detail: 'A request with this Idempotency-Key is still being processed; repeat it once that one has finished.',
+        retryAfter: 1
+      })
+    })
+
+    app.addHook('onSend', async (request, reply, payload) => {
+      const held = request.idempotency
+      if (!held) return payload
+      request.idempotency = null
+      try {
+        if (request.sectigoCall?.attempted) {
+          const contentType = String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8')
+          const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : String(payload ?? '')
+          await store.complete(held.storeKey, held.token, {
+            state: 'done',
+            fingerprint: held.fingerprint,
+            response: { status: reply.statusCode, contentType, body }
+          })
+        } else {
+          // Refused before any call (pre-flight rule, queue full): the key stays free.
+          await store.release(held.storeKey, held.token)
+        }
+      } catch (err) {
+        // The caller still gets the answer; a repeat finds the in-flight record and is never re-sent.
+        request.log.error({ idempotency: { error: (err as Error).message } }, 'idempotency record not updated')
+      }
+      return payload
+    })
+
+    app.addHook('onClose', async () => store.close())
+  },
+  { name: 'idempotency', fastify: '5.x', dependencies: ['redis', 'metrics', 'auth'] }
+)
+
+function replay(reply: FastifyReply, stored: { status: number; contentType: string; body: string }): FastifyReply {
+  return reply.code(stored.status).type(stored.contentType).header('idempotent-replayed', 'true').send(stored.body)
+}

@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { IDEMPOTENCY_HEADER } from '../idempotency/idempotency-plugin.js'
+
+/**
+ * One audit line per order call (contract section 6), refused or not: who, which route and
+ * order, which Idempotency-Key, the answer and Sectigo's code, how long. Never the body.
+ */
+export const audit = fp(
+  async (app: FastifyInstance) => {
+    app.addHook('onResponse', async (request, reply) => {
+      if (!request.routeOptions.config.scope) return
+      const params = (request.params ?? {}) as Record<string, string | undefined>
+      const key = request.headers[IDEMPOTENCY_HEADER]
+      request.log.info(
+        {
+          audit: true,
+          caller: request.caller?.id ?? null,
+          route: `${request.method} ${request.routeOptions.url ?? ''}`,
+          orderNumber: params.orderNumber ?? params.baseOrderNumber ?? null,
+          idempotencyKey: typeof key === 'string' ? key : null,
+          replayed: reply.getHeader('idempotent-replayed') === 'true',
+          status: reply.statusCode,
+          sectigoCode: request.sectigoCall?.errorCode ?? null,
+          durationMs: Math.round(reply.elapsedTime * 10) / 10
+        },
+        'order call'
+      )
+    })
+  },
+  { name: 'audit', fastify: '5.x', dependencies: ['auth', 'sectigo'] }
+)

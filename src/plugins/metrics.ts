@@ -1,0 +1,108 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { AttemptRecord, CallObserver } from '../sectigo/client.js'
+
+export interface Metrics {
+  registry: Registry
+  /** The Sectigo client's observer: attempt durations, error codes, calls in flight. */
+  sectigo: CallObserver
+  idempotency: { replay(): void; conflict(reason: 'in-use' | 'reused' | 'owner-gone'): void }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Metrics
+  }
+}
+
+/** Built before the app so the Sectigo client, created with it, reports into the same registry. */
+export function createMetrics(): Metrics {
+  // One registry per app: several apps in one process (tests, the bench) never share counters.
+  const registry = new Registry()
+  // Standard names (process_*, nodejs_*), as dashboards expect them.
+  collectDefaultMetrics({ register: registry })
+
+  const attempts = new Histogram({
+    name: 'sectigo_proxy_upstream_duration_seconds',
+    help: 'Duration of each attempt to call Sectigo, by endpoint and outcome (reply or failure kind).',
+    labelNames: ['endpoint', 'outcome'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry]
+  })
+  const codes = new Counter({
+    name: 'sectigo_proxy_sectigo_error_codes_total',
+    help: 'Sectigo replies by endpoint and errorCode (0 is success).',
+    labelNames: ['endpoint', 'code'] as const,
+    registers: [registry]
+  })
+  const inFlight = new Gauge({
+    name: 'sectigo_proxy_upstream_in_flight',
+    help: 'Calls to Sectigo admitted and not finished (on a connection or waiting for one).',
+    registers: [registry]
+  })
+  const replays = new Counter({
+    name: 'sectigo_proxy_idempotency_replays_total',
+    help: 'Requests answered from the idempotency store.',
+    registers: [registry]
+  })
+  const conflicts = new Counter({
+    name: 'sectigo_proxy_idempotency_conflicts_total',
+    help: 'Idempotency-Key conflicts: in-use (409), reused (422), owner-gone (504, outcome unknown).',
+    labelNames: ['reason'] as const,
+    registers: [registry]
+  })
+
+  return {
+    registry,
+    sectigo: {
+      attempt(record: AttemptRecord) {
+        attempts.observe({ endpoint: record.endpoint, outcome: record.outcome }, record.durationMs / 1000)
+        if (record.errorCode !== undefined) codes.inc({ endpoint: record.endpoint, code: String(record.errorCode) })
+      },
+      inFlightChanged: (value: number) => inFlight.set(value)
+    },
+    idempotency: {
+      replay: () => replays.inc(),
+      conflict: (reason) => conflicts.inc({ reason })
+    }
+  }
+}
+
+/** `GET /metrics` in Prometheus text format, and the request duration histogram. */
+export const metricsPlugin = fp(
+  async (app: FastifyInstance, opts: { metrics: Metrics }) => {
+    const { registry } = opts.metrics
+    const requests = new Histogram({
+      name: 'sectigo_proxy_http_request_duration_seconds',
+      help: 'Duration of requests by route, method, status and caller.',
+      labelNames: ['route', 'method', 'status_code', 'caller'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry]
+    })
+    app.decorate('metrics', opts.metrics)
+    app.addHook('onResponse', async (request, reply) => {
+      // The route pattern, never the raw URL: order numbers would make the label unbounded.
+      const route = request.routeOptions.url ?? 'unmatched'
+      requests.observe(
+        { route, method: request.method, status_code: String(reply.statusCode), caller: request.caller?.id ?? '' },
+        reply.elapsedTime / 1000
+      )
+    })
+    app.get(
+      '/metrics',
+      {
+        schema: {
+          tags: ['operations'],
+          operationId: 'getMetrics',
+          summary: 'Prometheus metrics',
+          description: 'The service metrics in Prometheus text format: requests, Sectigo calls and error codes, idempotency, process.',
+          produces: ['text/plain'],
+          response: { 200: { description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } } }
+        }
+      },
+      async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics())
+    )
+  },
+  { name: 'metrics', fastify: '5.x' }
+)
