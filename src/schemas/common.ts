@@ -75,8 +75,8 @@ export const OrderHeaders = Type.Object({
     Type.String({
       pattern: IDEMPOTENCY_KEY_PATTERN,
       description:
-        'Makes the call safe to repeat: a repeat with the same key (from the same caller) gets the stored answer with `Idempotent-Replayed: true` and is never sent to Sectigo again. 1 to 255 printable ASCII characters; kept IDEMPOTENCY_TTL_SECONDS.',
-      examples: ['4f1d6c1e-2b9a-4a55-9d55-3a0b1c2d3e4f']
+        'Makes the call safe to repeat: a repeat with the same key (from the same caller) gets the stored answer with `Idempotent-Replayed: true` and is never sent to Sectigo again. 1 to 255 printable ASCII characters, for instance a UUID; kept IDEMPOTENCY_TTL_SECONDS.'
+      // No example: Swagger UI would prefill it, and every "Try it out" would reuse one key.
     })
   )
 })
