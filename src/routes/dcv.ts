@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { DryRunQuery, DryRunResult, OrderHeaders, OrderNumberParam } from '../schemas/common.js'
 import { DcvRequest, DcvResult, type DcvRequest as DcvBody } from '../schemas/dcv.js'
-import { problemResponses } from '../schemas/problem.js'
+import { ORDER_ROUTE_PROBLEMS, problemResponses } from '../schemas/problem.js'
 import { dcvForm, dcvOwnerOverrides, dcvResult, type DcvTarget } from '../sectigo/dcv-form.js'
 import { assertFieldLengths } from '../sectigo/field-lengths.js'
 import { callSectigo } from '../sectigo/sectigo-plugin.js'
@@ -13,29 +13,10 @@ const ENDPOINT = '!AutoUpdateDCV'
 
 /** Every problem these routes can answer with. */
 export const DCV_PROBLEMS: readonly ProblemSlug[] = [
-  'validation-failed',
-  'unauthorized',
-  'forbidden',
-  'permission-denied',
+  ...ORDER_ROUTE_PROBLEMS,
   'domain-already-validated',
   'unexpected-certificate-state',
-  'idempotency-key-in-use',
-  'payload-too-large',
-  'unsupported-media-type',
-  'invalid-argument',
-  'wildcard-http-dcv-not-allowed',
-  'idempotency-key-reused',
-  'rate-limited',
-  'upstream-operation-failed',
-  'upstream-authentication-failed',
-  'upstream-rejected-request',
-  'upstream-error',
-  'upstream-bad-response',
-  'upstream-rate-limited',
-  'upstream-unavailable',
-  'service-unavailable',
-  'upstream-timeout',
-  'internal-error'
+  'wildcard-http-dcv-not-allowed'
 ]
 
 const ROUTES: ReadonlyArray<{ target: DcvTarget['kind']; url: string; summary: string; description: string }> = [

@@ -4,7 +4,7 @@ import type { DecodedCsr } from '../csr/decode-csr.js'
 import type { ProblemSlug } from '../problems/problem-types.js'
 import { DryRunQuery, DryRunResult, OrderHeaders, OrderNumberParam } from '../schemas/common.js'
 import { ReplacementRequest, ReplacementResult, type DcvInstruction } from '../schemas/replacement.js'
-import { problemResponses } from '../schemas/problem.js'
+import { ORDER_ROUTE_PROBLEMS, problemResponses } from '../schemas/problem.js'
 import { dcvInstruction } from '../sectigo/dcv-instructions.js'
 import { assertFieldLengths } from '../sectigo/field-lengths.js'
 import { replacementForm, replacementOwnerOverrides } from '../sectigo/replacement-form.js'
@@ -14,32 +14,14 @@ import { checkReplacementRequest } from '../validation/replacement-rules.js'
 
 const ENDPOINT = '!AutoReplaceMC'
 
+/** Every problem this route can answer with. */
 export const REPLACEMENT_PROBLEMS: readonly ProblemSlug[] = [
-  'validation-failed',
-  'unauthorized',
-  'forbidden',
-  'permission-denied',
+  ...ORDER_ROUTE_PROBLEMS,
   'certificate-expired',
-  'idempotency-key-in-use',
-  'payload-too-large',
-  'unsupported-media-type',
-  'invalid-argument',
   'invalid-csr',
   'csr-domain-mismatch',
   'no-price-found',
-  'parameter-not-applicable',
-  'idempotency-key-reused',
-  'rate-limited',
-  'upstream-operation-failed',
-  'upstream-authentication-failed',
-  'upstream-rejected-request',
-  'upstream-error',
-  'upstream-bad-response',
-  'upstream-rate-limited',
-  'upstream-unavailable',
-  'service-unavailable',
-  'upstream-timeout',
-  'internal-error'
+  'parameter-not-applicable'
 ]
 
 /** Per CSR-hash domain, what to publish: only when the request carried the CSR being hashed. */

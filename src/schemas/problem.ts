@@ -40,6 +40,30 @@ export const ProblemDetails = Type.Object(
 
 export const PROBLEM_SCHEMAS: TSchema[] = [FieldError, SectigoError, ProblemDetails]
 
+/** What any order route can answer: the caller, the request, the service and the upstream link. */
+export const ORDER_ROUTE_PROBLEMS: readonly ProblemSlug[] = [
+  'validation-failed',
+  'unauthorized',
+  'forbidden',
+  'permission-denied',
+  'idempotency-key-in-use',
+  'payload-too-large',
+  'unsupported-media-type',
+  'invalid-argument',
+  'idempotency-key-reused',
+  'rate-limited',
+  'upstream-operation-failed',
+  'upstream-authentication-failed',
+  'upstream-rejected-request',
+  'upstream-error',
+  'upstream-bad-response',
+  'upstream-rate-limited',
+  'upstream-unavailable',
+  'service-unavailable',
+  'upstream-timeout',
+  'internal-error'
+]
+
 const EXAMPLES: Partial<Record<ProblemSlug, Record<string, unknown>>> = {
   'validation-failed': { detail: '#/domains/1/email is required', errors: [{ pointer: '#/domains/1/email', detail: 'is required' }] },
   'domain-already-validated': {

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyBaseLogger } from 'fastify'
 import { Agent, EnvHttpProxyAgent, buildConnector, request, type Dispatcher } from 'undici'
+import type { SectigoConfig } from '../config/load-config.js'
 import { SERVICE_NAME, SERVICE_VERSION } from '../meta.js'
 import { encodeForm, type FormFields } from './form-encoder.js'
 import type { Endpoint } from './fields.js'
@@ -11,16 +12,8 @@ export const MAX_REPLY_BYTES = 1024 * 1024
 /** AutoUpdateDCV only: at most this many more attempts, and only when nothing was sent. */
 const MAX_RETRIES = 2
 
-export interface SectigoClientOptions {
-  baseUrl: string
-  loginName: string
-  loginPassword: string
-  timeoutMs: number
-  connectTimeoutMs: number
-  maxConnections: number
-  maxQueue: number
-  httpsProxy?: string
-  noProxy?: string
+/** The upstream settings of the configuration, and what tests and metrics plug in. */
+export interface SectigoClientOptions extends Omit<SectigoConfig, 'allowInsecureUpstream'> {
   /** A dispatcher to use instead of the client's own pool (tests pass undici's MockAgent). */
   dispatcher?: Dispatcher
   /** First retry delay; later ones double. Jittered ±50 %. */
