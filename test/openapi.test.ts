@@ -15,6 +15,7 @@ interface SchemaNode {
   items?: SchemaNode
   anyOf?: SchemaNode[]
   'x-sectigo-field'?: string
+  examples?: unknown[]
 }
 interface Media {
   schema: SchemaNode
@@ -143,14 +144,17 @@ describe('the committed OpenAPI document', () => {
     expect(op.responses['401']?.headers?.['WWW-Authenticate']).toBeDefined()
   })
 
-  it('documents every request member with a description and its upstream field', () => {
+  it('documents every request member with a description, an example and its upstream field', () => {
     const checked: string[] = []
     for (const [path] of ORDER_OPERATIONS) {
       const body = post(path).requestBody?.content['application/json']?.schema ?? {}
       for (const [where, member] of members(body, path)) {
         const m = resolve(member)
         expect(m.description ?? member.description, where).toBeTruthy()
-        if (m.type !== 'object') expect(m['x-sectigo-field'] ?? member['x-sectigo-field'], where).toBeTruthy()
+        if (m.type !== 'object') {
+          expect(m['x-sectigo-field'] ?? member['x-sectigo-field'], where).toBeTruthy()
+          expect((m.examples ?? member.examples ?? []).length, `${where} has no example`).toBeGreaterThan(0)
+        }
         checked.push(where)
       }
     }

@@ -72,6 +72,7 @@ export const DcvMultiRequest = Type.Object(
       maxItems: 100,
       description:
         'The domains to update, names unique ignoring case. Sent as space-separated `domainNames` and `newMethods`, and the e-mails of the EMAIL entries as `newDCVEmailAddresses`; each joined list must fit in 255 characters.',
+      examples: [[{ domainName: 'example.com', method: 'EMAIL', email: 'admin@example.com' }, { domainName: 'shop.example.com', method: 'CNAME_CSR_HASH' }]],
       ...upstream(`${DCV_FIELDS.domainNames.name}, ${DCV_FIELDS.newMethods.name}, ${DCV_FIELDS.newDCVEmailAddresses.name}`)
     }),
     dcvTemplateId: Type.Optional(TemplateId)

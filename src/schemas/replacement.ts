@@ -13,6 +13,18 @@ import {
   upstream
 } from './common.js'
 
+/** A real CSR for brand.example and www.brand.example (ECDSA P-256), for the documentation. */
+const EXAMPLE_CSR = [
+  '-----BEGIN CERTIFICATE REQUEST-----',
+  'MIIBEDCBuAIBADAYMRYwFAYDVQQDDA1icmFuZC5leGFtcGxlMFkwEwYHKoZIzj0C',
+  'AQYIKoZIzj0DAQcDQgAEC9e+jg0jAD+Prc/4LZqxdOr/GItUsuGn2z6JoQfisIm5',
+  'hu6fmc/sCUeGmMUFs3LC+ajEo0p8vXLgn1iOdJZoFqA+MDwGCSqGSIb3DQEJDjEv',
+  'MC0wKwYDVR0RBCQwIoINYnJhbmQuZXhhbXBsZYIRd3d3LmJyYW5kLmV4YW1wbGUw',
+  'CgYIKoZIzj0EAwIDRwAwRAIgCgSQC4JnjidkxEQy8ACHJJ81Gbl18JkgQq/VMz3c',
+  'MBcCIBK5UA0OAdbGaaLu2kiQDbeeh/TlxPZzW2wuxeGBk7Ok',
+  '-----END CERTIFICATE REQUEST-----'
+].join('\n')
+
 /** A text member becoming `spec`: the page's maximum length and the upstream name, from the table. */
 function text(spec: FieldSpec, description: string, example: string) {
   return Type.Optional(Text({ maxLength: spec.maxLength, description, examples: [example], ...upstream(spec.name) }))
@@ -162,6 +174,7 @@ export const ReplacementRequest = Type.Object(
         maxItems: 250,
         description:
           'The domains of the replacement, names unique ignoring case; sent comma-joined as `domainNames`. Per-domain methods are sent as `dcvEmailAddresses` (the e-mail, or `HTTPCSRHASH` / `HTTPSCSRHASH` / `CNAMECSRHASH`).',
+        examples: [[{ domainName: 'brand.example', method: 'CNAME_CSR_HASH' }, { domainName: 'www.brand.example', method: 'EMAIL', email: 'admin@brand.example' }]],
         ...upstream(`${R.domainNames.name}, ${R.dcvEmailAddresses.name}`)
       })
     ),
@@ -181,6 +194,7 @@ export const ReplacementRequest = Type.Object(
         pattern: '^[-A-Za-z0-9+/= \\r\\n]*$',
         description:
           'A PKCS#10 CSR: PEM with or without the BEGIN/END lines, or bare base64. Decoded and checked before the call, then forwarded exactly as sent. Omit it to keep the original CSR.',
+        examples: [EXAMPLE_CSR],
         ...upstream(R.csr.name)
       })
     ),
@@ -295,12 +309,13 @@ const LOGO = 'PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZlcnNpb249Ij
 export const REPLACEMENT_REQUEST_EXAMPLES = {
   original: { summary: 'Replace with the original CSR and data (sandbox: order 2000001)', value: {} },
   vmc: {
-    summary: 'VMC: new logo, trademark and organization details (sandbox: order 2000001)',
+    summary: 'VMC: new CSR, logo, trademark and organization details; answers with DCV instructions (sandbox: order 2000001)',
     value: {
       domains: [
         { domainName: 'brand.example', method: 'CNAME_CSR_HASH' },
         { domainName: 'www.brand.example', method: 'EMAIL', email: 'admin@brand.example' }
       ],
+      csr: EXAMPLE_CSR,
       markLogo: LOGO,
       trademark: { countryName: 'US', office: 'USPTO', identifier: '1234567' },
       organization: { name: 'Example Brands Inc.', locality: 'Springfield', stateOrProvince: 'Illinois', country: 'US', dateOfIncorporation: '2001-04-01' },
