@@ -218,6 +218,15 @@ describe('documentation routes', () => {
     const init = await t.app.inject({ method: 'GET', url: '/docs/static/swagger-initializer.js' })
     expect(init.body).toContain('"url":"/openapi.json"')
     expect(init.body).toContain('"persistAuthorization":true')
+    expect(init.body).toContain('"validatorUrl":null')
+  })
+
+  it('serve Swagger UI under a policy that keeps plain-HTTP deployments working and calls nowhere else', async () => {
+    const page = await t.app.inject({ method: 'GET', url: '/docs/' })
+    const csp = String(page.headers['content-security-policy'])
+    expect(csp).not.toMatch(/upgrade-insecure-requests/)
+    expect(csp).not.toMatch(/https:|validator\.swagger\.io/)
+    expect(csp).toMatch(/connect-src 'self'/)
   })
 
   it('are hidden with DOCS_ENABLED=false', async () => {

@@ -6,6 +6,24 @@ import { SERVICE_DESCRIPTION, SERVICE_NAME, SERVICE_VERSION } from '../meta.js'
 import { DCV_REQUEST_EXAMPLES } from '../schemas/dcv.js'
 import { REPLACEMENT_REQUEST_EXAMPLES } from '../schemas/replacement.js'
 
+/**
+ * Swagger UI's policy. Not the plugin's default: it upgrades requests to https, which breaks
+ * "Try it out" where the service is reached over plain HTTP inside a network, and it allows the
+ * public validator badge. Swagger UI sets inline styles, hence 'unsafe-inline' for styles only.
+ */
+export const DOCS_CSP = [
+  "default-src 'self'",
+  "base-uri 'self'",
+  "font-src 'self' data:",
+  "frame-ancestors 'self'",
+  "img-src 'self' data:",
+  "object-src 'none'",
+  "script-src 'self'",
+  "script-src-attr 'none'",
+  "style-src 'self' 'unsafe-inline'",
+  "connect-src 'self'"
+].join('; ')
+
 type Examples = Record<string, { summary: string; value: unknown }>
 
 /** Named request examples per operation: one per body shape, selectable in Swagger UI. */
@@ -82,9 +100,12 @@ export const docs = fp(
         displayRequestDuration: true,
         defaultModelsExpandDepth: 0,
         docExpansion: 'list',
-        url: '/openapi.json'
+        url: '/openapi.json',
+        // No call to the public validator service.
+        validatorUrl: null
       },
-      staticCSP: true
+      staticCSP: true,
+      transformStaticCSP: () => DOCS_CSP
     })
   },
   { name: 'docs', fastify: '5.x' }
