@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import pino, { type DestinationStream, type Logger } from 'pino'
 
-/** Header and body paths that may hold a credential, wherever a log call puts them. */
+/**
+ * Paths that would hold a credential if a log call ever passed one. Explicit paths only: pino runs
+ * a wildcard (`*.x`) path over every member of every line, which cost a quarter of all the
+ * service allocated. The configured password is scrubbed from every line anyway (below), and API
+ * keys are never logged: only their hashes are configured and the Authorization header is redacted.
+ */
 export const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers["proxy-authorization"]',
@@ -10,12 +15,9 @@ export const REDACT_PATHS = [
   'headers.authorization',
   'authorization',
   'loginPassword',
-  '*.loginPassword',
   'fields.loginPassword',
   'password',
-  '*.password',
-  'apiKey',
-  '*.apiKey'
+  'apiKey'
 ]
 
 const REDACTED = '[redacted]'

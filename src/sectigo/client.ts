@@ -157,7 +157,12 @@ export class SectigoClient {
 
   async #attempt(endpoint: Endpoint, body: string, attempt: number, log: FastifyBaseLogger): Promise<SectigoReply> {
     const started = performance.now()
-    const signal = AbortSignal.timeout(this.#options.timeoutMs)
+    // Not AbortSignal.timeout: its timer stays armed after the call until the signal is collected
+    // or SECTIGO_TIMEOUT_MS passes, piling up under load; this one is cleared at the end.
+    const controller = new AbortController()
+    const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), this.#options.timeoutMs)
+    timer.unref()
+    const signal = controller.signal
     let statusCode: number | undefined
     const finish = (outcome: AttemptRecord['outcome'], extra: { errorCode?: number; code?: string } = {}) => {
       const durationMs = Math.round((performance.now() - started) * 10) / 10
@@ -200,6 +205,8 @@ export class SectigoClient {
       const failure = toFailure(err, signal)
       finish(failure.kind, failure.details.code ? { code: failure.details.code } : {})
       throw failure
+    } finally {
+      clearTimeout(timer)
     }
   }
 }

@@ -1,6 +1,6 @@
 import { ProblemError, type ProblemFieldError } from '../problems/problem-error.js'
 import type { ProblemSlug } from '../problems/problem-types.js'
-import { FIELDS_BY_ENDPOINT, type Endpoint, type FieldOwner } from './fields.js'
+import { fieldSpec, type Endpoint, type FieldOwner } from './fields.js'
 import type { SectigoReply } from './response-parser.js'
 
 export interface SectigoCode {
@@ -86,8 +86,7 @@ export function namedArgument(reply: Pick<SectigoReply, 'errorItem' | 'errorMess
 
 function ownerOf(endpoint: Endpoint, name: string, overrides: OwnerOverrides): FieldOwner | undefined {
   if (Object.hasOwn(overrides, name)) return overrides[name]
-  const fields = FIELDS_BY_ENDPOINT[endpoint]
-  return Object.values(fields).find((f) => f.name === name)?.owner
+  return fieldSpec(endpoint, name)?.owner
 }
 
 function fieldError(owner: FieldOwner, detail: string): ProblemFieldError[] {

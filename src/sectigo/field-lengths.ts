@@ -1,6 +1,6 @@
 import { ProblemError } from '../problems/problem-error.js'
 import type { OwnerOverrides } from './error-codes.js'
-import { FIELDS_BY_ENDPOINT, type Endpoint } from './fields.js'
+import { fieldSpec, type Endpoint } from './fields.js'
 import type { FormFields } from './form-encoder.js'
 
 /**
@@ -8,13 +8,15 @@ import type { FormFields } from './form-encoder.js'
  * `domainNames` meet their limit, which no single member can show. Sectigo counts characters.
  */
 export function assertFieldLengths(endpoint: Endpoint, fields: FormFields, overrides: OwnerOverrides = {}): void {
-  const table = Object.values(FIELDS_BY_ENDPOINT[endpoint])
   for (const [name, value] of fields) {
-    const spec = table.find((f) => f.name === name)
-    if (spec?.maxLength === undefined || [...value].length <= spec.maxLength) continue
+    const spec = fieldSpec(endpoint, name)
+    // A string never has more characters than UTF-16 units: only a longer one needs counting.
+    if (spec?.maxLength === undefined || value.length <= spec.maxLength) continue
+    const length = [...value].length
+    if (length <= spec.maxLength) continue
     const owner = overrides[name] ?? spec.owner
     const pointer = owner.kind === 'member' ? owner.pointer : '#'
-    const detail = `makes ${name} ${[...value].length} characters long; Sectigo accepts at most ${spec.maxLength}`
+    const detail = `makes ${name} ${length} characters long; Sectigo accepts at most ${spec.maxLength}`
     throw new ProblemError('validation-failed', { detail: `${pointer} ${detail}`, errors: [{ pointer, detail }] })
   }
 }

@@ -120,6 +120,19 @@ export const FIELDS_BY_ENDPOINT: Record<Endpoint, Readonly<Record<string, FieldS
   '!AutoReplaceMC': REPLACEMENT_FIELDS
 }
 
+const SPECS_BY_NAME = new Map<Endpoint, ReadonlyMap<string, FieldSpec>>(
+  (Object.keys(FIELDS_BY_ENDPOINT) as Endpoint[]).map((endpoint) => {
+    const byName = new Map<string, FieldSpec>()
+    for (const spec of Object.values(FIELDS_BY_ENDPOINT[endpoint])) if (!byName.has(spec.name)) byName.set(spec.name, spec)
+    return [endpoint, byName]
+  })
+)
+
+/** An endpoint's field by its upstream name (a map built once: this runs for every field sent). */
+export function fieldSpec(endpoint: Endpoint, name: string): FieldSpec | undefined {
+  return SPECS_BY_NAME.get(endpoint)?.get(name)
+}
+
 /** The fields the service always sends to AutoReplaceMC, so the reply is URL-encoded and complete. */
 export const REPLACEMENT_FIXED_FIELDS: ReadonlyArray<readonly [ReplacementFieldName, string]> = [
   ['responseFormat', '1'],

@@ -10,12 +10,14 @@ export class FormEncodingError extends Error {
   }
 }
 
-const LONE_SURROGATE = /\p{Cs}/u
-
 function encodeComponent(field: string, text: string): string {
-  // encodeURIComponent throws a URIError on a lone surrogate; say which field instead.
-  if (LONE_SURROGATE.test(text)) throw new FormEncodingError(field)
-  return encodeURIComponent(text)
+  try {
+    return encodeURIComponent(text)
+  } catch (err) {
+    // encodeURIComponent throws a URIError only on a lone surrogate; say which field instead.
+    if (err instanceof URIError) throw new FormEncodingError(field)
+    throw err
+  }
 }
 
 /** Encodes fields in order as application/x-www-form-urlencoded. Field names must be unique. */
