@@ -15,6 +15,7 @@ import { createMetrics, metricsPlugin } from './plugins/metrics.js'
 import { pressure, type PressureOptions } from './plugins/pressure.js'
 import { rateLimits } from './plugins/rate-limit.js'
 import { redisPlugin } from './plugins/redis.js'
+import { requestDone } from './plugins/request-done.js'
 import { problemHandler } from './problems/problem-handler.js'
 import { ProblemDoc, problemPages } from './problems/problem-pages.js'
 import { dcvRoutes } from './routes/dcv.js'
@@ -93,6 +94,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   const notAllowed = methodNotAllowed(app)
 
   const metrics = createMetrics()
+  await app.register(requestDone)
   await app.register(problemHandler, { publicBaseUrl: config.publicBaseUrl })
   await app.register(lifecycle)
   await app.register(metricsPlugin, { metrics })
@@ -112,14 +114,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     reply.header('x-content-type-options', 'nosniff')
   })
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.onRequestDone((request, reply, { abandoned }) => {
     request.log.info(
       {
         method: request.method,
         url: request.url,
         statusCode: reply.statusCode,
         durationMs: Math.round(reply.elapsedTime * 10) / 10,
-        ...(request.caller ? { caller: request.caller.id } : {})
+        ...(request.caller ? { caller: request.caller.id } : {}),
+        ...(abandoned ? { abandoned: true } : {})
       },
       'request completed'
     )

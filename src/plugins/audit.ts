@@ -3,12 +3,13 @@ import fp from 'fastify-plugin'
 import { IDEMPOTENCY_HEADER } from '../idempotency/idempotency-plugin.js'
 
 /**
- * One audit line per order call (contract section 6), refused or not: who, which route and
- * order, which Idempotency-Key, the answer and Sectigo's code, how long. Never the body.
+ * One audit line per order call (contract section 6), refused or not, and also when the caller
+ * hung up before the answer: who, which route and order, which Idempotency-Key, the answer and
+ * Sectigo's code, how long. Never the body.
  */
 export const audit = fp(
   async (app: FastifyInstance) => {
-    app.addHook('onResponse', async (request, reply) => {
+    app.onRequestDone((request, reply, { abandoned }) => {
       if (!request.routeOptions.config.scope) return
       const params = (request.params ?? {}) as Record<string, string | undefined>
       const key = request.headers[IDEMPOTENCY_HEADER]
@@ -22,11 +23,12 @@ export const audit = fp(
           replayed: reply.getHeader('idempotent-replayed') === 'true',
           status: reply.statusCode,
           sectigoCode: request.sectigoCall?.errorCode ?? null,
-          durationMs: Math.round(reply.elapsedTime * 10) / 10
+          durationMs: Math.round(reply.elapsedTime * 10) / 10,
+          ...(abandoned ? { abandoned: true } : {})
         },
         'order call'
       )
     })
   },
-  { name: 'audit', fastify: '5.x', dependencies: ['auth', 'sectigo'] }
+  { name: 'audit', fastify: '5.x', dependencies: ['auth', 'sectigo', 'request-done'] }
 )

@@ -55,11 +55,11 @@ export const lifecycle = fp(
       reply.header('connection', 'close')
       throw new ProblemError('service-unavailable', { detail: 'The service is shutting down; retry on another replica.' })
     })
-    app.addHook('onResponse', async (request) => settle(request))
-    app.addHook('onRequestAbort', async (request) => settle(request))
+    // Also for a caller that hung up: its call to Sectigo still finishes before the drain ends.
+    app.onRequestDone((request) => settle(request))
     app.addHook('preClose', async () => {
       closing = true
     })
   },
-  { name: 'lifecycle', fastify: '5.x', dependencies: ['problem-handler'] }
+  { name: 'lifecycle', fastify: '5.x', dependencies: ['problem-handler', 'request-done'] }
 )

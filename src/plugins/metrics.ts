@@ -81,7 +81,7 @@ export const metricsPlugin = fp(
       registers: [registry]
     })
     app.decorate('metrics', opts.metrics)
-    app.addHook('onResponse', async (request, reply) => {
+    app.onRequestDone((request, reply) => {
       // The route pattern, never the raw URL: order numbers would make the label unbounded.
       const route = request.routeOptions.url ?? 'unmatched'
       requests.observe(
@@ -104,5 +104,5 @@ export const metricsPlugin = fp(
       async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics())
     )
   },
-  { name: 'metrics', fastify: '5.x' }
+  { name: 'metrics', fastify: '5.x', dependencies: ['request-done'] }
 )
