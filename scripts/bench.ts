@@ -1,0 +1,774 @@
+// `npm run bench` (tsx scripts/bench.ts): the service against the floor of its architecture.
+//
+// Part 1, throughput: the real service (dist/server.js, live mode, built first) and a bare
+// baseline (scripts/bench/baseline.mjs: Fastify + URLSearchParams + undici, nothing else) in
+// front of the same instant upstream (scripts/bench/upstream.mjs, not the simulator), driven by
+// autocannon in alternating rounds (S B B S S B B S) after a warm-up of each, on two cases: a small
+// DCV body and a replacement with a real CSR and a 30,000-character markLogo.
+// Part 2, scaling: the upstream answers after 200 ms; at 1, 10, 100 and 1,000 connections, the
+// latency the service adds to those 200 ms, its errors and its RSS. Beside it, the same for the
+// baseline and for the load generator posting straight to the upstream (the measurement's own
+// floor), and what the service's /metrics says about its event loop and garbage collector. A
+// closed-loop load against a fixed 200 ms delay arrives in synchronised bursts (all connections
+// start together and stay in phase); the upstream adds a random 0-200 ms during each level's
+// warm-up to spread the phases, then answers in exactly 200 ms while the bench measures.
+//
+// The server under test and the baseline run on core 1 (`taskset -c 1`); this process (the load
+// generator) and the upstreams on core 0. The service's log goes to a pipe the bench reads (as a
+// container runtime would), counting lines and looking for the password. Loopback only; bounded
+// in time (8 minutes, `--quick` 4). Targets are printed as PASS/MISS; nothing is asserted.
+//
+// Flags: --quick, --profile (CPU profiles of the service under each case instead of the bench;
+//        with --part scaling, at 100 connections against the 200 ms upstream),
+//        --alloc (allocation profiles instead: bytes allocated per request, by function),
+//        --rounds N, --seconds N (per round), --connections N (throughput runs, 50),
+//        --part throughput|scaling, --case dcv|replacement (one part or case only, while working),
+//        --node-args="..." (flags for the service's node, e.g. --node-args="--max-semi-space-size=4"; printed),
+//        --dist DIR: run the service built in DIR instead of dist/ (e.g. to profile an earlier build),
+//        --against DIR with --part throughput: another build of the service (DIR/server.js, e.g. an
+//        earlier commit compiled into test-output/) takes the baseline's place: a before/after A/B.
+
+import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import autocannon from 'autocannon'
+import { makeCsr } from '../test/fixtures/csr.js'
+import { formatHeapProfile, formatSummary, summariseProfile } from './lib/cpuprofile.js'
+import { busyTicks, canPin, cpuBusy, cpuSnapshot, machine, ownCpuTicks, pinSelf, rssMiB, sampleRss, startChild, stopAll, type Child } from './lib/processes.js'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+process.chdir(ROOT)
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    alloc: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    seconds: { type: 'string' },
+    connections: { type: 'string' },
+    part: { type: 'string' },
+    case: { type: 'string' },
+    'node-args': { type: 'string' },
+    against: { type: 'string' },
+    dist: { type: 'string' }
+  }
+})
+if (flags.against !== undefined && flags.part !== 'throughput') {
+  process.stderr.write('--against compares throughput only: add --part throughput\n')
+  process.exit(2)
+}
+if (flags.part !== undefined && flags.part !== 'throughput' && flags.part !== 'scaling') {
+  process.stderr.write('--part must be throughput or scaling\n')
+  process.exit(2)
+}
+
+const PLAN = flags.quick
+  ? { rounds: 2, seconds: 3, warmup: 2, levelSeconds: 3, levelWarmup: 1, profileSeconds: 5, deadlineMin: 4 }
+  : { rounds: 4, seconds: 6, warmup: 5, levelSeconds: 6, levelWarmup: 2, profileSeconds: 12, deadlineMin: 8 }
+if (flags.rounds) PLAN.rounds = positive('rounds', flags.rounds)
+if (flags.seconds) PLAN.seconds = positive('seconds', flags.seconds)
+const CONNECTIONS = flags.connections ? positive('connections', flags.connections) : 50
+const LEVELS = [1, 10, 100, 1000]
+const UPSTREAM_DELAY_MS = 200
+const LOAD_CPU = 0
+const SERVER_CPU = 1
+
+const TARGETS = { ratio: 0.85, addedP99Ms: 2, addedAtConnections: 100, rssMiB: 150, rssAtConnections: 1000 }
+
+function positive(name: string, value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1) {
+    process.stderr.write(`--${name} must be a positive integer\n`)
+    process.exit(2)
+  }
+  return n
+}
+
+const out = (line = '') => process.stdout.write(`${line}\n`)
+const fmt = (n: number, digits = 0) => n.toFixed(digits)
+const pad = (s: string | number, width: number) => String(s).padStart(width)
+const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS')
+
+// A deadline for the whole run, whatever hangs.
+const deadline = setTimeout(
+  () => {
+    process.stderr.write(`bench: stopped after ${PLAN.deadlineMin} minutes\n`)
+    process.exit(1)
+  },
+  PLAN.deadlineMin * 60_000
+)
+deadline.unref()
+
+// ---------------------------------------------------------------------------------------------
+// Bodies
+
+/** The same bytes on every run: a deterministic 30,000-character base64 logo. */
+function markLogo(): string {
+  const chunks: Buffer[] = []
+  let seed = Buffer.from('sectigo-proxy bench logo')
+  for (let size = 0; size < 22_500; size += 32) {
+    seed = createHash('sha256').update(seed).digest()
+    chunks.push(seed)
+  }
+  return Buffer.concat(chunks).subarray(0, 22_500).toString('base64')
+}
+
+interface Case {
+  name: string
+  path: string
+  body: string
+  describe: string
+}
+
+async function cases(): Promise<Case[]> {
+  const csr = await makeCsr({ commonName: 'brand.example', dnsNames: ['brand.example', 'www.brand.example'], keyAlgorithm: 'RSA-2048' })
+  const logo = markLogo()
+  const dcv = { method: 'EMAIL', domainName: 'www.example.com', email: 'admin@example.com' }
+  const replacement = { csr: csr.pem, markLogo: logo }
+  return [
+    { name: 'dcv', path: '/orders/1000001/dcv', body: JSON.stringify(dcv), describe: `POST /orders/1000001/dcv ${JSON.stringify(dcv)}` },
+    {
+      name: 'replacement',
+      path: '/orders/2000001/replacement',
+      body: JSON.stringify(replacement),
+      describe: `POST /orders/2000001/replacement {csr: RSA-2048 PEM, ${csr.pem.length} chars; markLogo: base64, ${logo.length} chars} (${JSON.stringify(replacement).length} bytes)`
+    }
+  ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+const PASSWORD = `bench-${createHash('sha256').update(String(process.hrtime.bigint())).digest('hex').slice(0, 16)}`
+
+async function startUpstream(delayMs: number): Promise<Child & { url: string }> {
+  const child = await startChild({
+    name: `upstream (${delayMs} ms)`,
+    args: [join(ROOT, 'scripts/bench/upstream.mjs')],
+    env: { UPSTREAM_DELAY_MS: String(delayMs) },
+    cpu: LOAD_CPU,
+    readyPattern: /upstream listening on (\d+)/
+  })
+  return Object.assign(child, { url: `http://127.0.0.1:${child.ready}/products/` })
+}
+
+/** Every setting the bench gives the service; all other variables keep their defaults. */
+function serviceEnv(upstreamUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    SECTIGO_LOGIN_NAME: 'bench',
+    SECTIGO_LOGIN_PASSWORD: PASSWORD,
+    SECTIGO_BASE_URL: upstreamUrl,
+    ALLOW_UNAUTHENTICATED: 'true',
+    RATE_LIMIT_MAX: '1000000000',
+    ...extra
+  }
+}
+
+function printEnv(title: string, env: Record<string, string>): void {
+  out(`${title} (only PATH and these variables; every other setting is its default):`)
+  if (flags.dist) out(`    the service built in ${flags.dist} (--dist)`)
+  if (EXTRA_NODE_ARGS.length > 0) out(`    node flags (--node-args): ${EXTRA_NODE_ARGS.join(' ')}`)
+  for (const [k, v] of Object.entries(env)) out(`    ${k}=${k.includes('PASSWORD') ? '(a random bench password)' : v}`)
+}
+
+interface LogStats {
+  bytes: number
+  lines: number
+  secretSeen: boolean
+}
+
+interface Server extends Child {
+  url: string
+  /** The service's log (its stdout, a pipe read by the bench as a container runtime would). */
+  log?: LogStats
+}
+
+const EXTRA_NODE_ARGS = (flags['node-args'] ?? '').split(/\s+/).filter((a) => a !== '')
+
+const SERVICE_DIST = flags.dist ?? join(ROOT, 'dist')
+
+async function startService(name: string, env: Record<string, string>, nodeArgs: string[] = [], dist = SERVICE_DIST): Promise<Server> {
+  const log: LogStats = { bytes: 0, lines: 0, secretSeen: false }
+  let carry = ''
+  const child = await startChild({
+    name,
+    args: [...EXTRA_NODE_ARGS, ...nodeArgs, join(dist, 'server.js')],
+    env,
+    cpu: SERVER_CPU,
+    onStdout: (chunk) => {
+      log.bytes += chunk.length
+      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) log.lines++
+      // The password could straddle two chunks: keep the end of the previous one.
+      const text = carry + chunk.toString('latin1')
+      if (text.includes(PASSWORD)) log.secretSeen = true
+      carry = text.slice(-PASSWORD.length)
+    },
+    readyPattern: /"msg":"Server listening at (http:\/\/[^"]+)"/
+  })
+  return Object.assign(child, { url: child.ready, log })
+}
+
+async function startBaseline(upstreamUrl: string, connections: number): Promise<Server> {
+  const child = await startChild({
+    name: 'baseline',
+    args: [join(ROOT, 'scripts/bench/baseline.mjs')],
+    env: {
+      BASELINE_UPSTREAM_URL: upstreamUrl,
+      BASELINE_LOGIN_NAME: 'bench',
+      BASELINE_LOGIN_PASSWORD: PASSWORD,
+      BASELINE_CONNECTIONS: String(connections)
+    },
+    cpu: SERVER_CPU,
+    readyPattern: /baseline listening on (\d+)/
+  })
+  return Object.assign(child, { url: `http://127.0.0.1:${child.ready}` })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load
+
+interface Run {
+  requests: number
+  seconds: number
+  rps: number
+  latencies: number[]
+  errors: number
+  timeouts: number
+  non2xx: number
+  cpu: number[]
+  /** Share of the machine's CPU time used by processes other than the bench's own. */
+  foreign: number
+  /** Requests still unanswered when the run stopped (abandoned by the load generator). */
+  abandoned: number
+  /** Connections that waited for a SYN retransmit because the server's listen queue was full. */
+  listenOverflows: number
+  rss: { peak: number; last: number }
+  logLines?: number
+  secretInLogs?: boolean
+}
+
+interface DriveOptions {
+  contentType?: string
+  /** Seconds of load before measuring, in the same run (the connections stay open). */
+  warmupSeconds?: number
+  /** Runs when the warm-up ends; only requests sent after it count. */
+  beforeMeasuring?: () => Promise<void>
+}
+
+async function drive(server: Server, path: string, body: string, connections: number, seconds: number, options: DriveOptions = {}): Promise<Run> {
+  const latencies: number[] = []
+  let non2xx = 0
+  const linesBefore = server.log?.lines ?? 0
+  const rss = sampleRss(server.pid)
+  const cpuBefore = cpuSnapshot()
+  const ownBefore = ownCpuTicks()
+  const warmup = options.warmupSeconds ?? 0
+  let measureFrom = warmup > 0 ? Number.POSITIVE_INFINITY : performance.now()
+  let responses = 0
+  const overflowsBefore = listenOverflows()
+  const instance = autocannon({
+    url: server.url + path,
+    connections,
+    duration: seconds + warmup,
+    pipelining: 1,
+    timeout: 10,
+    method: 'POST',
+    headers: { 'content-type': options.contentType ?? 'application/json' },
+    body
+  })
+  const switching =
+    warmup > 0
+      ? sleep(warmup * 1000).then(async () => {
+          await options.beforeMeasuring?.()
+          // A request already on its way when the switch happened does not count.
+          measureFrom = performance.now() + 50
+        })
+      : Promise.resolve()
+  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+    responses++
+    if (statusCode < 200 || statusCode >= 300) non2xx++
+    if (performance.now() - responseTime >= measureFrom) latencies.push(responseTime)
+  })
+  const result = await instance
+  await switching
+  const elapsed = (performance.now() - measureFrom) / 1000
+  const cpuAfter = cpuSnapshot()
+  const cpu = cpuBusy(cpuBefore, cpuAfter)
+  const ticks = busyTicks(cpuBefore, cpuAfter)
+  const foreign = Math.max(0, ticks.busy - (ownCpuTicks() - ownBefore)) / Math.max(1, ticks.elapsedPerCore * cpuAfter.length)
+  const memory = rss.stop()
+  const run: Run = {
+    requests: latencies.length,
+    seconds: elapsed,
+    rps: latencies.length / elapsed,
+    latencies: latencies.sort((a, b) => a - b),
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx,
+    cpu,
+    foreign,
+    abandoned: Math.max(0, result.requests.sent - responses - result.errors - result.timeouts),
+    listenOverflows: listenOverflows() - overflowsBefore,
+    rss: memory
+  }
+  if (server.log) {
+    await sleep(300) // pino writes asynchronously
+    run.logLines = server.log.lines - linesBefore
+    run.secretInLogs = server.log.secretSeen
+  }
+  return run
+}
+
+/** The kernel's count of connections dropped because a listen queue was full (all sockets). */
+function listenOverflows(): number {
+  const [names, values] = readFileSync('/proc/net/netstat', 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('TcpExt:'))
+    .map((l) => l.split(/\s+/).slice(1))
+  const i = names?.indexOf('ListenOverflows') ?? -1
+  return i === -1 ? 0 : Number(values?.[i] ?? 0)
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN
+}
+
+function pool(runs: readonly Run[]): Run {
+  const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b)
+  const seconds = runs.reduce((a, r) => a + r.seconds, 0)
+  const requests = runs.reduce((a, r) => a + r.requests, 0)
+  return {
+    requests,
+    seconds,
+    rps: requests / seconds,
+    latencies,
+    errors: runs.reduce((a, r) => a + r.errors, 0),
+    timeouts: runs.reduce((a, r) => a + r.timeouts, 0),
+    non2xx: runs.reduce((a, r) => a + r.non2xx, 0),
+    cpu: runs[0]?.cpu.map((_, i) => runs.reduce((a, r) => a + (r.cpu[i] ?? 0), 0) / runs.length) ?? [],
+    foreign: Math.max(...runs.map((r) => r.foreign)),
+    abandoned: runs.reduce((a, r) => a + r.abandoned, 0),
+    listenOverflows: runs.reduce((a, r) => a + r.listenOverflows, 0),
+    rss: { peak: Math.max(...runs.map((r) => r.rss.peak)), last: runs.at(-1)?.rss.last ?? 0 },
+    logLines: runs.reduce((a, r) => a + (r.logLines ?? 0), 0),
+    secretInLogs: runs.some((r) => r.secretInLogs === true)
+  }
+}
+
+async function post(url: string, body: string): Promise<{ status: number; json: unknown }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+  return { status: res.status, json: await res.json() }
+}
+
+/** Both sides must send the same form for the same JSON, or the comparison means nothing. */
+async function sameForm(service: Server, baseline: Server, c: Case): Promise<string> {
+  const s = (await post(`${service.url}${c.path}?dryRun=true`, c.body)).json as { fields?: Record<string, string> }
+  const b = (await post(`${baseline.url}${c.path}?dryRun=true`, c.body)).json as { fields?: Record<string, string> }
+  const canon = (fields: Record<string, string> = {}) =>
+    JSON.stringify(Object.entries({ ...fields, loginPassword: '[redacted]' }).sort(([x], [y]) => x.localeCompare(y)))
+  if (canon(s.fields) === canon(b.fields)) return `yes (${Object.keys(s.fields ?? {}).length} fields)`
+  return `NO: service ${canon(s.fields).slice(0, 300)} / baseline ${canon(b.fields).slice(0, 300)}`
+}
+
+async function checkAnswers(service: Server, baseline: Server, c: Case): Promise<void> {
+  for (const [side, server] of [['service', service], ['baseline', baseline]] as const) {
+    const { status, json } = await post(server.url + c.path, c.body)
+    if (status !== 200) throw new Error(`${side} answered ${status} to the ${c.name} case: ${JSON.stringify(json)}`)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Printing
+
+const ms = (x: number) => fmt(x, 2)
+const cpuText = (r: Run) => `${r.cpu.map((c, i) => `cpu${i} ${fmt(c * 100)}%`).join(' ')}${r.foreign > 0.03 ? ` (others ${fmt(r.foreign * 100)}% of the machine!)` : ''}`
+const errorsOf = (r: Run) => r.errors + r.timeouts
+const errorText = (r: Run) => `${errorsOf(r)} errors, ${r.non2xx} non-2xx`
+
+function printHeader(): void {
+  const m = machine()
+  out(`sectigo-proxy bench${flags.quick ? ' (--quick)' : ''}, ${new Date().toISOString()}`)
+  out(`machine: ${m.cpu}, ${m.cores} cores, Linux ${m.kernel}, Node ${m.node}`)
+  out(
+    canPin()
+      ? `pinning: server under test and baseline on core ${SERVER_CPU} (taskset -c ${SERVER_CPU}); load generator (this process, autocannon) and upstreams on core ${LOAD_CPU}`
+      : 'pinning: NOT AVAILABLE (taskset missing or one core): figures are not comparable with pinned runs'
+  )
+  out(
+    `plan: ${PLAN.rounds} rounds per side per case of ${PLAN.seconds} s after a ${PLAN.warmup} s warm-up per side, ${CONNECTIONS} connections, pipelining 1; ` +
+      `scaling ${LEVELS.join('/')} connections, ${PLAN.levelWarmup} s warm-up + ${PLAN.levelSeconds} s each`
+  )
+  out()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parts
+
+interface CaseResult {
+  c: Case
+  service: Run
+  baseline: Run
+  serviceRounds: Run[]
+  baselineRounds: Run[]
+}
+
+async function throughput(testCases: Case[], upstream: Child & { url: string }): Promise<{ results: CaseResult[]; warmErrors: number }> {
+  const env = serviceEnv(upstream.url)
+  printEnv('service (part 1)', env)
+  out(
+    flags.against
+      ? `baseline: the service built in ${flags.against}, same settings (an A/B of two builds)`
+      : `baseline: same upstream, undici Agent with 20 connections (the service's SECTIGO_MAX_CONNECTIONS default), keep-alive`
+  )
+  out()
+  const service = await startService('service', env)
+  const baseline = flags.against ? await startService('service-against', env, [], flags.against) : await startBaseline(upstream.url, 20)
+  out(`service idle RSS: ${fmt(rssMiB(service.pid), 1)} MiB; baseline idle RSS: ${fmt(rssMiB(baseline.pid), 1)} MiB`)
+  const results: CaseResult[] = []
+  let warmErrors = 0
+  try {
+    for (const c of testCases) {
+      out(`case ${c.name}: ${c.describe}`)
+      out(`  same form fields sent upstream by both sides: ${await sameForm(service, baseline, c)}`)
+      await checkAnswers(service, baseline, c)
+      for (const server of [service, baseline]) {
+        const warm = await drive(server, c.path, c.body, CONNECTIONS, PLAN.warmup)
+        if (server === service) warmErrors += errorsOf(warm) + warm.non2xx
+      }
+      const serviceRounds: Run[] = []
+      const baselineRounds: Run[] = []
+      for (let round = 0; round < PLAN.rounds; round++) {
+        const order = round % 2 === 0 ? [service, baseline] : [baseline, service]
+        for (const server of order) {
+          const run = await drive(server, c.path, c.body, CONNECTIONS, PLAN.seconds)
+          ;(server === service ? serviceRounds : baselineRounds).push(run)
+          out(
+            `  round ${round + 1} ${server === service ? 'service ' : 'baseline'}: ${pad(fmt(run.rps), 6)} req/s  p50 ${pad(ms(quantile(run.latencies, 0.5)), 6)} ms  p99 ${pad(ms(quantile(run.latencies, 0.99)), 6)} ms  ${cpuText(run)}  ${errorText(run)}`
+          )
+        }
+      }
+      results.push({ c, service: pool(serviceRounds), baseline: pool(baselineRounds), serviceRounds, baselineRounds })
+      out()
+    }
+  } finally {
+    await service.stop(3000)
+    await baseline.stop()
+  }
+  return { results, warmErrors }
+}
+
+interface LevelResult {
+  connections: number
+  service: Run
+  baseline: Run
+  /** The load generator straight to the upstream: the floor of the measurement itself. */
+  direct: Run
+}
+
+const added = (r: Run, q: number) => quantile(r.latencies, q) - UPSTREAM_DELAY_MS
+
+interface Stalls {
+  /** Event-loop delay since the previous read of /metrics (prom-client resets it on each read), ms. */
+  lagP99: number
+  lagMax: number
+  /** Garbage collections by kind since the process started: count and seconds. */
+  gc: Map<string, { count: number; seconds: number }>
+}
+
+/** What the service's own /metrics says about its event loop and its garbage collector. */
+async function stalls(server: Server): Promise<Stalls> {
+  const text = await (await fetch(`${server.url}/metrics`)).text()
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN)
+  const gc = new Map<string, { count: number; seconds: number }>()
+  for (const [, what, kind = '', v] of text.matchAll(/^nodejs_gc_duration_seconds_(sum|count)\{kind="(\w+)"\} (\S+)$/gm)) {
+    const entry = gc.get(kind) ?? { count: 0, seconds: 0 }
+    if (what === 'count') entry.count = Number(v)
+    else entry.seconds = Number(v)
+    gc.set(kind, entry)
+  }
+  // monitorEventLoopDelay samples every 10 ms and reports the whole interval: subtract it.
+  return { lagP99: value('nodejs_eventloop_lag_p99_seconds') * 1000 - 10, lagMax: value('nodejs_eventloop_lag_max_seconds') * 1000 - 10, gc }
+}
+
+function stallText(before: Stalls, after: Stalls): string {
+  const gc = [...after.gc.entries()]
+    .map(([kind, a]) => {
+      const b = before.gc.get(kind) ?? { count: 0, seconds: 0 }
+      return a.count > b.count ? `${kind} ${a.count - b.count}x/${fmt((a.seconds - b.seconds) * 1000)} ms` : ''
+    })
+    .filter((t) => t !== '')
+    .join(', ')
+  return `event-loop delay p99 ${fmt(after.lagP99, 1)} ms, max ${fmt(after.lagMax, 1)} ms; GC ${gc || 'none'}`
+}
+
+async function scaling(testCase: Case, slow: Child & { url: string }): Promise<{ levels: LevelResult[]; idleRss: number }> {
+  const env = serviceEnv(slow.url, { SECTIGO_MAX_CONNECTIONS: '1000', SECTIGO_MAX_QUEUE: '1000' })
+  printEnv(`service (part 2, upstream answers after ${UPSTREAM_DELAY_MS} ms)`, env)
+  out('baseline: same slow upstream, undici Agent with 1000 connections')
+  out("direct: the load generator posts the service's exact form straight to the upstream (no proxy): the floor of the measurement")
+  out(
+    `each level: one run per side; during its first ${PLAN.levelWarmup} s the upstream adds a random 0-${UPSTREAM_DELAY_MS} ms to spread the ` +
+      `connections' phases, then answers after exactly ${UPSTREAM_DELAY_MS} ms for the ${PLAN.levelSeconds} s measured`
+  )
+  out()
+  const service = await startService('service-scaling', env)
+  const baseline = await startBaseline(slow.url, 1000)
+  const origin = new URL(slow.url).origin
+  const form = await post(`${service.url}${testCase.path}?dryRun=true`, testCase.body)
+  const fields = { ...((form.json as { fields?: Record<string, string> }).fields ?? {}), loginPassword: PASSWORD }
+  const endpoint = (form.json as { endpoint?: string }).endpoint ?? '!AutoUpdateDCV'
+  const direct: Server = { ...slow, url: origin }
+  const jitter = (msText: string) => fetch(`${origin}/__bench/jitter`, { method: 'POST', body: msText }).then((r) => r.text())
+  const idleRss = rssMiB(service.pid)
+  const levels: LevelResult[] = []
+  try {
+    for (const connections of LEVELS) {
+      const runs: Partial<Record<'service' | 'baseline' | 'direct', Run>> = {}
+      let stallsBefore: Stalls | undefined
+      for (const [side, server] of [['service', service], ['baseline', baseline], ['direct', direct]] as const) {
+        await jitter(String(UPSTREAM_DELAY_MS))
+        const spread = {
+          warmupSeconds: PLAN.levelWarmup,
+          beforeMeasuring: async () => {
+            await jitter('0')
+            if (side === 'service') stallsBefore = await stalls(service)
+          }
+        }
+        runs[side] =
+          side === 'direct'
+            ? await drive(server, `/products/${endpoint}`, new URLSearchParams(fields).toString(), connections, PLAN.levelSeconds, {
+                ...spread,
+                contentType: 'application/x-www-form-urlencoded'
+              })
+            : await drive(server, testCase.path, testCase.body, connections, PLAN.levelSeconds, spread)
+      }
+      const stallsAfter = stallsBefore ? await stalls(service) : undefined
+      const level = { connections, service: runs.service as Run, baseline: runs.baseline as Run, direct: runs.direct as Run }
+      levels.push(level)
+      const { service: s, baseline: b, direct: d } = level
+      out(
+        `  ${pad(connections, 4)} connections: service ${pad(fmt(s.rps), 5)} req/s (${s.requests} answers), added p50 ${pad(ms(added(s, 0.5)), 6)} ms, p99 ${pad(ms(added(s, 0.99)), 6)} ms, RSS peak ${fmt(s.rss.peak, 1)} MiB, ${errorText(s)}; ` +
+          `baseline p50 ${ms(added(b, 0.5))} p99 ${ms(added(b, 0.99))}; direct p50 ${ms(added(d, 0.5))} p99 ${ms(added(d, 0.99))}; ${cpuText(s)}; ` +
+          `service max ${ms(added(s, 1))} ms, ${s.abandoned} abandoned at the end, ${s.listenOverflows} listen-queue overflows` +
+          (stallsBefore && stallsAfter ? `; service ${stallText(stallsBefore, stallsAfter)}` : '')
+      )
+    }
+  } finally {
+    await jitter('0').catch(() => undefined)
+    await service.stop(3000)
+    await baseline.stop()
+  }
+  return { levels, idleRss }
+}
+
+/**
+ * CPU profiles of the service (node --cpu-prof) under the throughput load of each case, or, with
+ * `--part scaling`, at 100 connections against the 200 ms upstream; each summarised by self time.
+ */
+async function profile(testCases: Case[], fast: Child & { url: string }, slow: Child & { url: string }): Promise<void> {
+  const dir = join(ROOT, 'test-output/profiles')
+  mkdirSync(dir, { recursive: true })
+  const scalingRun = flags.part === 'scaling'
+  const upstream = scalingRun ? slow : fast
+  const connections = scalingRun ? TARGETS.addedAtConnections : CONNECTIONS
+  const origin = new URL(upstream.url).origin
+  const jitter = (msText: string) => fetch(`${origin}/__bench/jitter`, { method: 'POST', body: msText }).then((r) => r.text())
+  for (const c of scalingRun ? testCases.slice(0, 1) : testCases) {
+    const name = `service-${c.name}${scalingRun ? '-slow' : ''}-${new Date().toISOString().replace(/[:.]/g, '-')}`
+    // The profile is written when the process exits: a short grace, because requests the load
+    // generator abandons at the end of a run are never settled by the drain (see BENCHMARKS.md).
+    const env = serviceEnv(upstream.url, {
+      SHUTDOWN_GRACE_MS: '3000',
+      ...(scalingRun ? { SECTIGO_MAX_CONNECTIONS: '1000', SECTIGO_MAX_QUEUE: '1000' } : {})
+    })
+    if (c === testCases[0]) printEnv('service under the profiler', env)
+    const service = await startService(name, env, ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}.cpuprofile`])
+    let run: Run
+    if (scalingRun) {
+      await jitter(String(UPSTREAM_DELAY_MS))
+      run = await drive(service, c.path, c.body, connections, PLAN.profileSeconds, { warmupSeconds: PLAN.warmup, beforeMeasuring: async () => void (await jitter('0')) })
+    } else {
+      await drive(service, c.path, c.body, connections, PLAN.warmup)
+      run = await drive(service, c.path, c.body, connections, PLAN.profileSeconds)
+    }
+    await service.stop(30_000)
+    const file = join(dir, `${name}.cpuprofile`)
+    out(
+      `== case ${c.name}${scalingRun ? ` against the ${UPSTREAM_DELAY_MS} ms upstream` : ''}: ${fmt(run.rps)} req/s under the profiler ` +
+        `(${connections} connections, ${PLAN.profileSeconds} s after a ${PLAN.warmup} s warm-up; p50 ${ms(quantile(run.latencies, 0.5))} ms, p99 ${ms(quantile(run.latencies, 0.99))} ms)`
+    )
+    out(`   ${file}`)
+    out(formatSummary(summariseProfile(file, 30), 30))
+    out()
+  }
+}
+
+/** Allocation profiles of the service under each case: how many bytes each function allocates per request. */
+async function allocations(testCases: Case[], upstream: Child & { url: string }): Promise<void> {
+  const dir = join(ROOT, 'test-output/profiles')
+  mkdirSync(dir, { recursive: true })
+  for (const c of testCases) {
+    const file = join(dir, `service-${c.name}-${new Date().toISOString().replace(/[:.]/g, '-')}.heapprofile`)
+    const env = serviceEnv(upstream.url, { ALLOC_PROFILE_PATH: file })
+    if (c === testCases[0]) printEnv('service under the allocation sampler (ALLOC_PROFILE_PATH is read by the sampler, not the service)', env)
+    const service = await startService(`alloc-${c.name}`, env, ['--import', join(ROOT, 'scripts/bench/alloc-sampler.mjs')])
+    const step = async (line: string) => {
+      const seen = service.tail.filter((l) => l.includes(line)).length
+      service.child.kill('SIGWINCH')
+      for (const until = Date.now() + 20_000; service.tail.filter((l) => l.includes(line)).length === seen; ) {
+        if (Date.now() > until) throw new Error(`the allocation sampler did not report "${line}"`)
+        await sleep(20)
+      }
+    }
+    await drive(service, c.path, c.body, CONNECTIONS, PLAN.warmup)
+    await step('alloc-sampler: started')
+    const run = await drive(service, c.path, c.body, CONNECTIONS, PLAN.seconds)
+    await step('alloc-sampler: written')
+    await service.stop(3000)
+    out(`== case ${c.name}: ${run.requests} requests sampled (${CONNECTIONS} connections, ${PLAN.seconds} s after a ${PLAN.warmup} s warm-up)`)
+    out(`   ${file}`)
+    out(formatHeapProfile(file, run.requests))
+    out()
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+function build(): void {
+  out('building: npm run build')
+  const result = spawnSync('npm', ['run', 'build', '--silent'], { stdio: ['ignore', 'inherit', 'inherit'] })
+  if (result.status !== 0) throw new Error('npm run build failed')
+  if (!readdirSync(join(ROOT, 'dist')).includes('server.js')) throw new Error('dist/server.js is missing after the build')
+}
+
+/** Share of the machine busy over one second, with nothing of ours running. */
+async function backgroundLoad(): Promise<number> {
+  const before = cpuSnapshot()
+  const own = ownCpuTicks()
+  await sleep(1000)
+  const after = cpuSnapshot()
+  const ticks = busyTicks(before, after)
+  return Math.max(0, ticks.busy - (ownCpuTicks() - own)) / Math.max(1, ticks.elapsedPerCore * after.length)
+}
+
+/** Waits (at most `maxSeconds`) for other processes to leave the machine idle; says what it found. */
+async function waitForQuiet(maxSeconds: number): Promise<void> {
+  const waitUntil = Date.now() + maxSeconds * 1000
+  let load = await backgroundLoad()
+  if (load > 0.05) out(`other processes keep the machine ${fmt(load * 100)}% busy; waiting up to ${maxSeconds} s for it to be idle`)
+  while (load > 0.05 && Date.now() < waitUntil) load = await backgroundLoad()
+  const avg = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
+  out(`background load before the bench: ${fmt(load * 100)}% of the machine (load average ${avg})${load > 0.05 ? ' - NOT IDLE: figures will be low and noisy' : ''}`)
+}
+
+async function main(): Promise<void> {
+  const begun = performance.now()
+  build()
+  const testCases = (await cases()).filter((c) => flags.case === undefined || c.name === flags.case)
+  if (testCases.length === 0) throw new Error(`no case named ${flags.case}`)
+  pinSelf(LOAD_CPU)
+  printHeader()
+  await waitForQuiet(flags.quick ? 30 : 90)
+  const fast = await startUpstream(0)
+  const slow = await startUpstream(UPSTREAM_DELAY_MS)
+  try {
+    if (flags.profile) {
+      await profile(testCases, fast, slow)
+      return
+    }
+    if (flags.alloc) {
+      await allocations(testCases, fast)
+      return
+    }
+    let results: CaseResult[] = []
+    let warmErrors = 0
+    let levels: LevelResult[] = []
+    if (flags.part !== 'scaling') {
+      out('== part 1: throughput against an instant upstream')
+      ;({ results, warmErrors } = await throughput(testCases, fast))
+    }
+    if (flags.part !== 'throughput') {
+      const scalingCase = testCases[0] as Case
+      out(`== part 2: scaling against an upstream that answers after 200 ms (case ${scalingCase.name})`)
+      const scaled = await scaling(scalingCase, slow)
+      levels = scaled.levels
+      out(`  service idle RSS before part 2: ${fmt(scaled.idleRss, 1)} MiB`)
+      out()
+    }
+
+    out('== results')
+    out(`throughput (${CONNECTIONS} connections; pooled over ${PLAN.rounds} rounds per side; latency in ms):`)
+    out(`  case          side       req/s    p50     p99    RSS peak  log lines/req  errors`)
+    for (const r of results) {
+      for (const [side, run] of [['service', r.service], ['baseline', r.baseline]] as const) {
+        out(
+          `  ${r.c.name.padEnd(12)}  ${side.padEnd(8)}  ${pad(fmt(run.rps), 6)}  ${pad(ms(quantile(run.latencies, 0.5)), 6)}  ${pad(ms(quantile(run.latencies, 0.99)), 6)}  ${pad(fmt(run.rss.peak, 1), 7)} MiB  ${pad(side === 'service' ? fmt((run.logLines ?? 0) / run.requests, 2) : '-', 13)}  ${errorText(run)}`
+        )
+      }
+      const rounds = r.serviceRounds.map((s, i) => fmt(s.rps / (r.baselineRounds[i]?.rps ?? Number.NaN), 2)).join(' ')
+      out(`  ${r.c.name.padEnd(12)}  ratio service/baseline ${fmt(r.service.rps / r.baseline.rps, 3)} (per round: ${rounds})`)
+    }
+    out()
+    if (levels.length > 0) {
+      out(`scaling (upstream ${UPSTREAM_DELAY_MS} ms; added = latency - ${UPSTREAM_DELAY_MS} ms, in ms; service RSS peak during the run):`)
+      out('  connections  service req/s  added p50  added p99  RSS peak    errors               | baseline p50    p99 | direct p50    p99')
+      for (const l of levels) {
+        const { service: s, baseline: b, direct: d } = l
+        out(
+          `  ${pad(l.connections, 11)}  ${pad(fmt(s.rps), 13)}  ${pad(ms(added(s, 0.5)), 9)}  ${pad(ms(added(s, 0.99)), 9)}  ${pad(fmt(s.rss.peak, 1), 6)} MiB  ${errorText(s).padEnd(20)} | ${pad(ms(added(b, 0.5)), 12)} ${pad(ms(added(b, 0.99)), 6)} | ${pad(ms(added(d, 0.5)), 10)} ${pad(ms(added(d, 0.99)), 6)}`
+        )
+      }
+      out()
+    }
+
+    out('== targets')
+    for (const r of results) {
+      const ratio = r.service.rps / r.baseline.rps
+      if (flags.against) out(`  n/a   ${r.c.name}: this build / the build in ${flags.against} = ${fmt(ratio, 3)} (the ratio target is against the bare baseline)`)
+      else out(`  ${verdict(ratio >= TARGETS.ratio)}  throughput ratio ${r.c.name} ${fmt(ratio, 3)} (target >= ${TARGETS.ratio}, LOG_LEVEL=info)`)
+    }
+    const at = levels.find((l) => l.connections === TARGETS.addedAtConnections)
+    if (at) {
+      const p99 = added(at.service, 0.99)
+      out(
+        `  ${verdict(p99 <= TARGETS.addedP99Ms)}  added p99 at ${TARGETS.addedAtConnections} connections ${ms(p99)} ms (target <= ${TARGETS.addedP99Ms} ms; ` +
+          `the baseline adds ${ms(added(at.baseline, 0.99))} ms, the load generator alone ${ms(added(at.direct, 0.99))} ms)`
+      )
+    }
+    const big = levels.find((l) => l.connections === TARGETS.rssAtConnections)
+    if (big) {
+      out(`  ${verdict(big.service.rss.peak <= TARGETS.rssMiB)}  RSS at ${TARGETS.rssAtConnections} concurrent slow calls ${fmt(big.service.rss.peak, 1)} MiB (target <= ${TARGETS.rssMiB} MiB)`)
+    }
+    const serviceRuns = [...results.flatMap((r) => [...r.serviceRounds]), ...levels.map((l) => l.service)]
+    const errors = serviceRuns.reduce((a, r) => a + errorsOf(r) + r.non2xx, 0) + warmErrors
+    out(`  ${verdict(errors === 0)}  service errors, timeouts and non-2xx answers over every run: ${errors} (target 0)`)
+    const busiest = Math.max(...serviceRuns.map((r) => r.foreign), ...results.flatMap((r) => r.baselineRounds.map((b) => b.foreign)))
+    if (busiest > 0.03) out(`  WARNING  other processes used up to ${fmt(busiest * 100)}% of the machine during a run: these figures understate both sides`)
+    const leaked = serviceRuns.some((r) => r.secretInLogs === true)
+    out(`  ${leaked ? 'FAIL' : 'ok  '}  the upstream password appeared in the service's log lines: ${leaked ? 'YES' : 'no'}`)
+    out()
+    out(`bench finished in ${fmt((performance.now() - begun) / 1000)} s`)
+  } finally {
+    await fast.stop()
+    await slow.stop()
+  }
+}
+
+try {
+  await main()
+} catch (err) {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+  process.exitCode = 1
+} finally {
+  await stopAll()
+  clearTimeout(deadline)
+}
