@@ -203,7 +203,7 @@ export const ReplacementRequest = Type.Object(
         minLength: 1,
         maxLength: R.markLogo.maxLength,
         pattern: BASE64_PATTERN,
-        description: 'The mark logo (SVG Tiny PS), base64 or base64url. Forwarded as sent.',
+        description: 'The mark logo (SVG Tiny PS), base64 or base64url (one alphabet, not both). Forwarded as sent.',
         examples: ['PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciLz4='],
         ...upstream(R.markLogo.name)
       })

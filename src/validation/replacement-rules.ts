@@ -8,6 +8,9 @@ import { invalidArgument, uniqueDomainNames, validationProblem } from './common-
 
 const COUNTRY_FIELDS: readonly FieldSpec[] = [R.countryName, R.joiCountryName, R.appRepCountryName, R.trademarkCountryName]
 
+/** `+` or `/` (base64) and `-` or `_` (base64url) in one value; the schema allows all four. */
+const MIXES_ALPHABETS = (text: string): boolean => /[+/]/.test(text) && /[-_]/.test(text)
+
 function pointerOf(spec: FieldSpec): string {
   return spec.owner.kind === 'member' ? spec.owner.pointer : '#'
 }
@@ -23,6 +26,10 @@ export interface CheckedReplacement {
  */
 export function checkReplacementRequest(body: ReplacementRequest): CheckedReplacement {
   const domains = body.domains ?? []
+
+  if (body.markLogo !== undefined && MIXES_ALPHABETS(body.markLogo)) {
+    throw validationProblem(pointerOf(R.markLogo), 'must use only the base64 or the base64url alphabet, not both')
+  }
 
   const seen = uniqueDomainNames(domains.map((d) => d.domainName))
   const withMethod = domains.filter((d) => d.method !== undefined).length

@@ -375,6 +375,8 @@ describe('validation before any call', () => {
     ['a date in another format', { organization: { dateOfIncorporation: '01/02/2020' } }, '#/organization/dateOfIncorporation'],
     ['a DUNS of eight digits', { organization: { dunsNumber: '12345678' } }, '#/organization/dunsNumber'],
     ['a logo outside base64', { markLogo: 'PHN2Zy!!' }, '#/markLogo'],
+    ['a logo mixing the base64 and base64url alphabets', { markLogo: 'PHN2Zy8+_w' }, '#/markLogo'],
+    ['a logo with padding inside', { markLogo: 'PH==N2Zy' }, '#/markLogo'],
     ['an organization name over 64', { organization: { name: 'x'.repeat(65) } }, '#/organization/name'],
     ['a post office box over 40', { organization: { postOfficeBox: 'x'.repeat(41) } }, '#/organization/postOfficeBox'],
     ['a representative PO box over 128', { applicantRepresentative: { organization: { name: 'x', postOfficeBox: 'x'.repeat(129) } } }, '#/applicantRepresentative/organization/postOfficeBox'],
