@@ -1,7 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
 import type { Config } from './config/load-config.js'
-import { buildSimulator } from './simulator/app.js'
 
 export interface Sandbox {
   upstream: { baseUrl: string; loginName: string; loginPassword: string }
@@ -13,6 +12,8 @@ export interface Sandbox {
  * uses its account, so nothing can reach Sectigo.
  */
 export async function startSandbox(config: Config, logger: Logger): Promise<Sandbox> {
+  // Loaded here, not at the top: a live service never needs the simulator (nor its X.509 library).
+  const { buildSimulator } = await import('./simulator/app.js')
   const simulator = await buildSimulator({
     loginName: config.simulator.loginName,
     loginPassword: config.simulator.loginPassword,

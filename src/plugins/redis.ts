@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -19,6 +19,8 @@ export const redisPlugin = fp(
       app.decorate('redis', null)
       return
     }
+    // Loaded only when REDIS_URL is set: without it, the client would be memory for nothing.
+    const { Redis } = await import('ioredis')
     const client = new Redis(opts.url, {
       lazyConnect: true,
       enableOfflineQueue: false,
