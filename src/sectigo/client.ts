@@ -4,12 +4,12 @@ import { Agent, EnvHttpProxyAgent, buildConnector, request, type Dispatcher } fr
 import type { SectigoConfig } from '../config/load-config.js'
 import { SERVICE_NAME, SERVICE_VERSION } from '../meta.js'
 import { encodeForm, type FormFields } from './form-encoder.js'
-import type { Endpoint } from './fields.js'
+import { RETRY_POLICY, type Endpoint, type RetryPolicy } from './fields.js'
 import { BadReplyError, parseReply, type SectigoReply } from './response-parser.js'
 import { UpstreamFailure } from './upstream-failure.js'
 
 export const MAX_REPLY_BYTES = 1024 * 1024
-/** AutoUpdateDCV only: at most this many more attempts, and only when nothing was sent. */
+/** At most this many more attempts, as the endpoint's retry policy allows. */
 const MAX_RETRIES = 2
 
 /** The upstream settings of the configuration, and what tests and metrics plug in. */
@@ -123,11 +123,7 @@ export class SectigoClient {
           const reply = await this.#attempt(endpoint, body, attempt, log)
           return { reply, attempts: attempt, durationMs: performance.now() - started }
         } catch (err) {
-          const retryable =
-            endpoint === '!AutoUpdateDCV' &&
-            err instanceof UpstreamFailure &&
-            err.kind === 'connect' &&
-            attempt <= MAX_RETRIES
+          const retryable = attempt <= MAX_RETRIES && err instanceof UpstreamFailure && mayRetry(RETRY_POLICY[endpoint], err)
           if (!retryable) throw err
           await sleep(this.#backoff(attempt))
         }
@@ -209,6 +205,13 @@ export class SectigoClient {
       clearTimeout(timer)
     }
   }
+}
+
+function mayRetry(policy: RetryPolicy, failure: UpstreamFailure): boolean {
+  if (policy === 'never') return false
+  if (policy === 'not-sent') return failure.outcome === 'not-sent' && failure.kind !== 'queue-full'
+  // A read: any transport failure, but not an answer (an HTTP error page or an unreadable body).
+  return failure.kind === 'connect' || failure.kind === 'timeout' || failure.kind === 'lost'
 }
 
 function toFailure(err: unknown, signal: AbortSignal): UpstreamFailure {

@@ -4,6 +4,18 @@
 
 export type Endpoint = '!AutoUpdateDCV' | '!AutoReplaceMC'
 
+/**
+ * When a call may be sent again. `never`: a write that may cost money (AutoReplaceMC) goes out once.
+ * `not-sent`: a write repeated only when no byte of it was written. `transport`: a read, which
+ * changes nothing at Sectigo, repeated on any transport failure (connect, reset, timeout).
+ */
+export type RetryPolicy = 'never' | 'not-sent' | 'transport'
+
+export const RETRY_POLICY: Record<Endpoint, RetryPolicy> = {
+  '!AutoUpdateDCV': 'not-sent',
+  '!AutoReplaceMC': 'never'
+}
+
 /** Who controls a field: the service itself, a path parameter, or a member of the JSON body. */
 export type FieldOwner =
   | { kind: 'service' }
