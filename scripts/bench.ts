@@ -26,7 +26,9 @@
 //        --node-args="..." (flags for the service's node, e.g. --node-args="--max-semi-space-size=4"; printed),
 //        --dist DIR: run the service built in DIR instead of dist/ (e.g. to profile an earlier build),
 //        --against DIR with --part throughput: another build of the service (DIR/server.js, e.g. an
-//        earlier commit compiled into test-output/) takes the baseline's place: a before/after A/B.
+//        earlier commit compiled into test-output/) takes the baseline's place: a before/after A/B,
+//        --service-env NAME=VALUE (repeatable): change a setting of the service while working, e.g.
+//        --service-env LOG_LEVEL=warn to see what logging costs; printed, and the targets then read n/a.
 
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -38,7 +40,7 @@ import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import { makeCsr } from '../test/fixtures/csr.js'
 import { formatHeapProfile, formatSummary, summariseProfile } from './lib/cpuprofile.js'
-import { busyTicks, canPin, cpuBusy, cpuSnapshot, machine, ownCpuTicks, pinSelf, rssMiB, sampleRss, startChild, stopAll, type Child } from './lib/processes.js'
+import { busyTicks, canPin, CLOCK_TICKS_PER_SECOND, cpuBusy, cpuSnapshot, machine, ownCpuTicks, pinSelf, processCpuTicks, rssMiB, sampleRss, startChild, stopAll, type Child } from './lib/processes.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 process.chdir(ROOT)
@@ -55,7 +57,8 @@ const { values: flags } = parseArgs({
     case: { type: 'string' },
     'node-args': { type: 'string' },
     against: { type: 'string' },
-    dist: { type: 'string' }
+    dist: { type: 'string' },
+    'service-env': { type: 'string', multiple: true }
   }
 })
 if (flags.against !== undefined && flags.part !== 'throughput') {
@@ -158,6 +161,18 @@ async function startUpstream(delayMs: number): Promise<Child & { url: string }> 
 }
 
 /** Every setting the bench gives the service; all other variables keep their defaults. */
+/** `--service-env NAME=VALUE` (repeatable): a setting of the service changed while working; printed with the others. */
+const SERVICE_ENV: Record<string, string> = Object.fromEntries(
+  (flags['service-env'] ?? []).map((pair) => {
+    const at = pair.indexOf('=')
+    if (at < 1) {
+      process.stderr.write(`--service-env takes NAME=VALUE, not ${pair}\n`)
+      process.exit(2)
+    }
+    return [pair.slice(0, at), pair.slice(at + 1)]
+  })
+)
+
 function serviceEnv(upstreamUrl: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     PORT: '0',
@@ -167,6 +182,7 @@ function serviceEnv(upstreamUrl: string, extra: Record<string, string> = {}): Re
     SECTIGO_BASE_URL: upstreamUrl,
     ALLOW_UNAUTHENTICATED: 'true',
     RATE_LIMIT_MAX: '1000000000',
+    ...SERVICE_ENV,
     ...extra
   }
 }
@@ -250,6 +266,9 @@ interface Run {
   /** Connections that waited for a SYN retransmit because the server's listen queue was full. */
   listenOverflows: number
   rss: { peak: number; last: number }
+  /** The server process's own CPU time over the run (ticks) and the answers it gave meanwhile. */
+  serverTicks: number
+  answers: number
   logLines?: number
   secretInLogs?: boolean
 }
@@ -269,6 +288,7 @@ async function drive(server: Server, path: string, body: string, connections: nu
   const rss = sampleRss(server.pid)
   const cpuBefore = cpuSnapshot()
   const ownBefore = ownCpuTicks()
+  const serverBefore = processCpuTicks(server.pid)
   const warmup = options.warmupSeconds ?? 0
   let measureFrom = warmup > 0 ? Number.POSITIVE_INFINITY : performance.now()
   let responses = 0
@@ -298,6 +318,7 @@ async function drive(server: Server, path: string, body: string, connections: nu
   })
   const result = await instance
   await switching
+  const serverTicks = processCpuTicks(server.pid) - serverBefore
   const elapsed = (performance.now() - measureFrom) / 1000
   const cpuAfter = cpuSnapshot()
   const cpu = cpuBusy(cpuBefore, cpuAfter)
@@ -316,7 +337,9 @@ async function drive(server: Server, path: string, body: string, connections: nu
     foreign,
     abandoned: Math.max(0, result.requests.sent - responses - result.errors - result.timeouts),
     listenOverflows: listenOverflows() - overflowsBefore,
-    rss: memory
+    rss: memory,
+    serverTicks,
+    answers: responses
   }
   if (server.log) {
     await sleep(300) // pino writes asynchronously
@@ -358,6 +381,8 @@ function pool(runs: readonly Run[]): Run {
     abandoned: runs.reduce((a, r) => a + r.abandoned, 0),
     listenOverflows: runs.reduce((a, r) => a + r.listenOverflows, 0),
     rss: { peak: Math.max(...runs.map((r) => r.rss.peak)), last: runs.at(-1)?.rss.last ?? 0 },
+    serverTicks: runs.reduce((a, r) => a + r.serverTicks, 0),
+    answers: runs.reduce((a, r) => a + r.answers, 0),
     logLines: runs.reduce((a, r) => a + (r.logLines ?? 0), 0),
     secretInLogs: runs.some((r) => r.secretInLogs === true)
   }
@@ -389,6 +414,8 @@ async function checkAnswers(service: Server, baseline: Server, c: Case): Promise
 // Printing
 
 const ms = (x: number) => fmt(x, 2)
+/** The server process's CPU time per answer it gave, in µs: steadier than req/s on a noisy machine. */
+const cpuPerAnswer = (r: Run) => (r.serverTicks * 1e6) / CLOCK_TICKS_PER_SECOND / Math.max(1, r.answers)
 const cpuText = (r: Run) => `${r.cpu.map((c, i) => `cpu${i} ${fmt(c * 100)}%`).join(' ')}${r.foreign > 0.03 ? ` (others ${fmt(r.foreign * 100)}% of the machine!)` : ''}`
 const errorsOf = (r: Run) => r.errors + r.timeouts
 const errorText = (r: Run) => `${errorsOf(r)} errors, ${r.non2xx} non-2xx`
@@ -451,7 +478,7 @@ async function throughput(testCases: Case[], upstream: Child & { url: string }):
           const run = await drive(server, c.path, c.body, CONNECTIONS, PLAN.seconds)
           ;(server === service ? serviceRounds : baselineRounds).push(run)
           out(
-            `  round ${round + 1} ${server === service ? 'service ' : 'baseline'}: ${pad(fmt(run.rps), 6)} req/s  p50 ${pad(ms(quantile(run.latencies, 0.5)), 6)} ms  p99 ${pad(ms(quantile(run.latencies, 0.99)), 6)} ms  ${cpuText(run)}  ${errorText(run)}`
+            `  round ${round + 1} ${server === service ? 'service ' : 'baseline'}: ${pad(fmt(run.rps), 6)} req/s  p50 ${pad(ms(quantile(run.latencies, 0.5)), 6)} ms  p99 ${pad(ms(quantile(run.latencies, 0.99)), 6)} ms  ${cpuText(run)}  CPU ${pad(fmt(cpuPerAnswer(run)), 4)} µs/answer  ${errorText(run)}`
           )
         }
       }
@@ -707,15 +734,16 @@ async function main(): Promise<void> {
 
     out('== results')
     out(`throughput (${CONNECTIONS} connections; pooled over ${PLAN.rounds} rounds per side; latency in ms):`)
-    out(`  case          side       req/s    p50     p99    RSS peak  log lines/req  errors`)
+    out(`  case          side       req/s    p50     p99    RSS peak  log lines/req  CPU µs/answer  errors`)
     for (const r of results) {
       for (const [side, run] of [['service', r.service], ['baseline', r.baseline]] as const) {
         out(
-          `  ${r.c.name.padEnd(12)}  ${side.padEnd(8)}  ${pad(fmt(run.rps), 6)}  ${pad(ms(quantile(run.latencies, 0.5)), 6)}  ${pad(ms(quantile(run.latencies, 0.99)), 6)}  ${pad(fmt(run.rss.peak, 1), 7)} MiB  ${pad(side === 'service' ? fmt((run.logLines ?? 0) / run.requests, 2) : '-', 13)}  ${errorText(run)}`
+          `  ${r.c.name.padEnd(12)}  ${side.padEnd(8)}  ${pad(fmt(run.rps), 6)}  ${pad(ms(quantile(run.latencies, 0.5)), 6)}  ${pad(ms(quantile(run.latencies, 0.99)), 6)}  ${pad(fmt(run.rss.peak, 1), 7)} MiB  ${pad(side === 'service' ? fmt((run.logLines ?? 0) / run.requests, 2) : '-', 13)}  ${pad(fmt(cpuPerAnswer(run)), 13)}  ${errorText(run)}`
         )
       }
       const rounds = r.serviceRounds.map((s, i) => fmt(s.rps / (r.baselineRounds[i]?.rps ?? Number.NaN), 2)).join(' ')
       out(`  ${r.c.name.padEnd(12)}  ratio service/baseline ${fmt(r.service.rps / r.baseline.rps, 3)} (per round: ${rounds})`)
+      out(`  ${r.c.name.padEnd(12)}  CPU per answer, baseline/service ${fmt(cpuPerAnswer(r.baseline) / cpuPerAnswer(r.service), 3)} (the same ratio where each side saturates its core)`)
     }
     out()
     if (levels.length > 0) {
@@ -731,6 +759,8 @@ async function main(): Promise<void> {
     }
 
     out('== targets')
+    const changed = Object.keys(SERVICE_ENV)
+    if (changed.length > 0) out(`  n/a   the service ran with ${changed.join(', ')} changed (--service-env): the verdicts below are not the defaults`)
     for (const r of results) {
       const ratio = r.service.rps / r.baseline.rps
       if (flags.against) out(`  n/a   ${r.c.name}: this build / the build in ${flags.against} = ${fmt(ratio, 3)} (the ratio target is against the bare baseline)`)

@@ -195,19 +195,25 @@ export function sampleRss(pid: number, intervalMs = 250): { stop(): { peak: numb
   }
 }
 
+/** The unit of the tick counts in /proc (USER_HZ, 100 on Linux in practice). */
+export const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100
+
+/** CPU time (clock ticks, user + system, all threads) of one process; 0 once it is gone. */
+export function processCpuTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the command name, which may hold spaces: state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return Number(fields[11]) + Number(fields[12])
+  } catch {
+    return 0
+  }
+}
+
 /** CPU time (clock ticks, user + system, all threads) of this process and of every child it started. */
 export function ownCpuTicks(): number {
   let total = 0
-  for (const pid of [process.pid, ...[...started].map((c) => c.pid)]) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      // Fields after the command name, which may hold spaces: state is field 3, utime 14, stime 15.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      total += Number(fields[11]) + Number(fields[12])
-    } catch {
-      // gone
-    }
-  }
+  for (const pid of [process.pid, ...[...started].map((c) => c.pid)]) total += processCpuTicks(pid)
   return total
 }
 
