@@ -6,7 +6,6 @@ import type { Dispatcher } from 'undici'
 import type { Config } from './config/load-config.js'
 import { createLogger, requestIdFor } from './logging/logger.js'
 import { idempotency } from './idempotency/idempotency-plugin.js'
-import { audit } from './plugins/audit.js'
 import { auth } from './plugins/auth.js'
 import { docs } from './plugins/docs.js'
 import { lifecycle } from './plugins/lifecycle.js'
@@ -16,6 +15,9 @@ import { pressure, type PressureOptions } from './plugins/pressure.js'
 import { rateLimits } from './plugins/rate-limit.js'
 import { redisPlugin } from './plugins/redis.js'
 import { requestDone } from './plugins/request-done.js'
+import { requestLog } from './plugins/request-log.js'
+import { createLogDestination, type LogDestination } from './logging/log-destination.js'
+import { createScrubber } from './security/scrubber.js'
 import { problemHandler } from './problems/problem-handler.js'
 import { ProblemDoc, problemPages } from './problems/problem-pages.js'
 import { dcvRoutes } from './routes/dcv.js'
@@ -27,6 +29,13 @@ import { PROBLEM_SCHEMAS } from './schemas/problem.js'
 import { REPLACEMENT_SCHEMAS } from './schemas/replacement.js'
 import { sectigoPlugin } from './sectigo/sectigo-plugin.js'
 import { startSandbox } from './sandbox.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Standard output's log destination (null when a test captures the lines). */
+    logDestination: LogDestination | null
+  }
+}
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>
 
@@ -41,7 +50,7 @@ export interface AppDeps {
   now?: () => number
 }
 
-/** Secrets the logger scrubs from every line, whatever logged them. */
+/** Secrets scrubbed from everything that leaves the service, whatever put them there. */
 function secretsOf(config: Config): string[] {
   const secrets: string[] = []
   if (config.mode === 'live') secrets.push(config.sectigo.loginPassword)
@@ -60,7 +69,9 @@ function trustProxyOption(value: Config['trustProxy']): boolean | string | ((add
 
 /** Builds the whole service in-process: everything a test or the server needs. */
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App> {
-  const logger = createLogger({ level: config.logLevel, secrets: secretsOf(config) }, deps.logStream)
+  const scrub = createScrubber(secretsOf(config))
+  const destination = deps.logStream ? undefined : createLogDestination({ maxBytes: config.logBufferBytes })
+  const logger = createLogger({ level: config.logLevel, scrub }, deps.logStream ?? destination?.stream)
 
   const sandbox = config.mode === 'sandbox' ? await startSandbox(config, logger) : undefined
   const sectigo = sandbox ? { ...config.sectigo, ...sandbox.upstream } : config.sectigo
@@ -77,8 +88,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     return503OnClosing: false,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    // A slow upstream keeps a request silent for up to three attempts; the socket must outlive it.
-    connectionTimeout: config.sectigo.timeoutMs * 3 + 30_000,
+    // A slow upstream keeps a request silent for as long as a call can last; the socket must outlive it.
+    connectionTimeout: config.longestCallMs + 30_000,
     keepAliveTimeout: 72_000,
     requestTimeout: 30_000,
     ajv: {
@@ -93,18 +104,22 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
 
   const notAllowed = methodNotAllowed(app)
 
-  const metrics = createMetrics()
+  const metrics = createMetrics({
+    upstream: () => ({ active: app.sectigo.active, queued: app.sectigo.queued, sockets: app.sectigo.openSockets }),
+    droppedLogLines: () => destination?.droppedLines ?? 0
+  })
+  app.decorate('logDestination', destination ?? null)
   await app.register(requestDone)
   await app.register(problemHandler, { publicBaseUrl: config.publicBaseUrl })
   await app.register(lifecycle)
   await app.register(metricsPlugin, { metrics })
   await app.register(pressure, deps.pressure ?? {})
-  await app.register(sectigoPlugin, { sectigo, observer: metrics.sectigo, ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}) })
+  await app.register(sectigoPlugin, { sectigo, scrub, ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}) })
   await app.register(redisPlugin, { url: config.redisUrl })
   await app.register(auth, { keys: config.apiKeys })
   await app.register(rateLimits, config.rateLimit)
-  await app.register(idempotency, { ...config.idempotency, upstreamTimeoutMs: config.sectigo.timeoutMs, ...(deps.now ? { now: deps.now } : {}) })
-  await app.register(audit)
+  await app.register(idempotency, { ...config.idempotency, longestCallMs: config.longestCallMs, ...(deps.now ? { now: deps.now } : {}) })
+  await app.register(requestLog)
 
   for (const schema of [...PROBLEM_SCHEMAS, ProblemDoc, DryRunResult, ...DCV_SCHEMAS, ...REPLACEMENT_SCHEMAS]) app.addSchema(schema)
 
@@ -112,20 +127,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     // Answers name orders and callers: no cache may keep them. Swagger UI's assets set their own.
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
     reply.header('x-content-type-options', 'nosniff')
-  })
-
-  app.onRequestDone((request, reply, { abandoned }) => {
-    request.log.info(
-      {
-        method: request.method,
-        url: request.url,
-        statusCode: reply.statusCode,
-        durationMs: Math.round(reply.elapsedTime * 10) / 10,
-        ...(request.caller ? { caller: request.caller.id } : {}),
-        ...(abandoned ? { abandoned: true } : {})
-      },
-      'request completed'
-    )
   })
 
   await app.register(docs, { docsEnabled: config.docsEnabled })

@@ -44,20 +44,36 @@ describe('configuration defaults', () => {
       trustProxy: false,
       docsEnabled: true,
       bodyLimitBytes: 262144,
-      shutdownGraceMs: 65000,
+      // 10 s queue + 3 × 10 s connect + 0.9 s back-off + 60 s attempt, + 5 s.
+      longestCallMs: 100_900,
+      shutdownGraceMs: 105_900,
       rateLimit: { max: 60, windowMs: 60000 },
       idempotency: { store: 'memory', ttlSeconds: 86400, maxEntries: 100000 },
       simulator: { port: 8081, host: '127.0.0.1', loginName: 'sandbox', loginPassword: 'sandbox', slowMs: 90000 }
     })
-    expect(config.sectigo).toMatchObject({ timeoutMs: 60000, connectTimeoutMs: 10000, maxConnections: 20, maxQueue: 200 })
+    expect(config.sectigo).toMatchObject({ timeoutMs: 60000, connectTimeoutMs: 10000, maxConnections: 20, maxQueue: 200, queueTimeoutMs: 10000 })
   })
 
   it('treats an empty value as unset', () => {
     expect(loadConfig({ PORT: '', SECTIGO_LOGIN_NAME: '' }).mode).toBe('sandbox')
   })
 
-  it('derives SHUTDOWN_GRACE_MS from SECTIGO_TIMEOUT_MS', () => {
-    expect(loadConfig({ SECTIGO_TIMEOUT_MS: '2000', SECTIGO_CONNECT_TIMEOUT_MS: '1000' }).shutdownGraceMs).toBe(7000)
+  it('derives SHUTDOWN_GRACE_MS from the longest time a call can stay in flight', () => {
+    const config = loadConfig({ SECTIGO_TIMEOUT_MS: '2000', SECTIGO_CONNECT_TIMEOUT_MS: '1000', SECTIGO_QUEUE_TIMEOUT_MS: '500' })
+    // 0.5 s queue + 3 connect attempts of 1 s (AutoUpdateDCV retries those) + 0.9 s back-off + 2 s attempt.
+    expect(config.longestCallMs).toBe(6400)
+    expect(config.shutdownGraceMs).toBe(11_400)
+    expect(loadConfig({ SECTIGO_TIMEOUT_MS: '2000', SECTIGO_CONNECT_TIMEOUT_MS: '1000', SHUTDOWN_GRACE_MS: '3000' }).warnings.join()).toMatch(
+      /SHUTDOWN_GRACE_MS is below the longest time a call can stay in flight/
+    )
+  })
+
+  it('refuses an idempotency retention shorter than the longest call plus 30 s, naming the variable', () => {
+    expect(() => loadConfig({ IDEMPOTENCY_TTL_SECONDS: '60', SECTIGO_TIMEOUT_MS: '120000' })).toThrow(
+      /^IDEMPOTENCY_TTL_SECONDS must be at least 191: the longest time one call can stay in flight \(160900 ms/
+    )
+    expect(loadConfig({ IDEMPOTENCY_TTL_SECONDS: '131' }).idempotency.ttlSeconds).toBe(131)
+    expect(() => loadConfig({ IDEMPOTENCY_TTL_SECONDS: '130' })).toThrow(/IDEMPOTENCY_TTL_SECONDS must be at least 131/)
   })
 
   it('parses TRUST_PROXY as boolean, hop count or address list', () => {

@@ -18,6 +18,7 @@ export const EnvSchema = Type.Object({
   DOCS_ENABLED: Type.Boolean({ default: true }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 262144 }),
   SHUTDOWN_GRACE_MS: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
+  LOG_BUFFER_BYTES: Type.Integer({ minimum: 65_536, maximum: 1_073_741_824, default: 8 * 1024 * 1024 }),
 
   SECTIGO_MODE: Type.Optional(Type.Union([Type.Literal('live'), Type.Literal('sandbox')])),
   SECTIGO_BASE_URL: Type.String({ minLength: 1, default: 'https://secure.trust-provider.com/products/' }),
@@ -29,6 +30,7 @@ export const EnvSchema = Type.Object({
   SECTIGO_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 10_000 }),
   SECTIGO_MAX_CONNECTIONS: Type.Integer({ minimum: 1, maximum: 10_000, default: 20 }),
   SECTIGO_MAX_QUEUE: Type.Integer({ minimum: 0, maximum: 100_000, default: 200 }),
+  SECTIGO_QUEUE_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 10_000 }),
   HTTPS_PROXY: Type.Optional(Text),
   NO_PROXY: Type.Optional(Type.String()),
 

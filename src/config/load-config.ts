@@ -3,6 +3,7 @@ import { isIP } from 'node:net'
 import envSchema from 'env-schema'
 import { EnvSchema, FILE_VARIABLES, type Env } from './env-schema.js'
 import { parseApiKeys, type ApiKeyEntry } from './api-keys.js'
+import { longestInFlightMs } from '../sectigo/call-budget.js'
 
 export type Mode = 'live' | 'sandbox'
 
@@ -16,6 +17,8 @@ export interface SectigoConfig {
   connectTimeoutMs: number
   maxConnections: number
   maxQueue: number
+  /** How long a call may wait for a free connection before it is refused (nothing sent). */
+  queueTimeoutMs: number
   httpsProxy?: string
   noProxy?: string
 }
@@ -30,6 +33,10 @@ export interface Config {
   docsEnabled: boolean
   bodyLimitBytes: number
   shutdownGraceMs: number
+  /** The longest one call can stay in flight (queue, connect attempts, attempt timeouts): see call-budget.ts. */
+  longestCallMs: number
+  /** Log lines waiting for a slow stdout reader are kept up to this many bytes, then dropped and counted. */
+  logBufferBytes: number
   mode: Mode
   /** In sandbox mode the URL and credentials are the in-process simulator's, filled in at start. */
   sectigo: SectigoConfig
@@ -92,9 +99,18 @@ export function loadConfig(env: RawEnv): Config {
   if (parsed.REDIS_URL !== undefined) checkUrl('REDIS_URL', parsed.REDIS_URL, ['redis:', 'rediss:'])
   if (parsed.PUBLIC_BASE_URL !== undefined) checkUrl('PUBLIC_BASE_URL', parsed.PUBLIC_BASE_URL, ['http:', 'https:'])
 
-  const shutdownGraceMs = parsed.SHUTDOWN_GRACE_MS ?? parsed.SECTIGO_TIMEOUT_MS + 5000
-  if (shutdownGraceMs <= parsed.SECTIGO_TIMEOUT_MS) {
-    warnings.push('SHUTDOWN_GRACE_MS is not above SECTIGO_TIMEOUT_MS: a call in flight at shutdown may be cut off')
+  const longestCallMs = longestInFlightMs(sectigo)
+  const shutdownGraceMs = parsed.SHUTDOWN_GRACE_MS ?? longestCallMs + 5000
+  if (shutdownGraceMs < longestCallMs) {
+    warnings.push(`SHUTDOWN_GRACE_MS is below the longest time a call can stay in flight (${longestCallMs} ms): a call in flight at shutdown may be cut off`)
+  }
+  // A record that expires while its call may still be running lets a retry send it again.
+  const shortestTtlSeconds = Math.ceil((longestCallMs + 30_000) / 1000)
+  if (parsed.IDEMPOTENCY_TTL_SECONDS < shortestTtlSeconds) {
+    throw new ConfigError(
+      'IDEMPOTENCY_TTL_SECONDS',
+      `must be at least ${shortestTtlSeconds}: the longest time one call can stay in flight (${longestCallMs} ms, from the SECTIGO_*_TIMEOUT_MS settings) plus 30 s`
+    )
   }
 
   return {
@@ -107,6 +123,8 @@ export function loadConfig(env: RawEnv): Config {
     docsEnabled: parsed.DOCS_ENABLED,
     bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
     shutdownGraceMs,
+    longestCallMs,
+    logBufferBytes: parsed.LOG_BUFFER_BYTES,
     mode,
     sectigo,
     apiKeys,
@@ -211,7 +229,8 @@ function sectigoConfig(env: Env, mode: Mode, warnings: string[]): SectigoConfig 
     timeoutMs: env.SECTIGO_TIMEOUT_MS,
     connectTimeoutMs: env.SECTIGO_CONNECT_TIMEOUT_MS,
     maxConnections: env.SECTIGO_MAX_CONNECTIONS,
-    maxQueue: env.SECTIGO_MAX_QUEUE
+    maxQueue: env.SECTIGO_MAX_QUEUE,
+    queueTimeoutMs: env.SECTIGO_QUEUE_TIMEOUT_MS
   }
   if (mode === 'sandbox') {
     const ignored = ['SECTIGO_LOGIN_NAME', 'SECTIGO_LOGIN_PASSWORD', 'HTTPS_PROXY'].filter(

@@ -4,8 +4,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ProblemError } from '../problems/problem-error.js'
 import { MemoryIdempotencyStore } from './memory-store.js'
+import { watchRedisDurability } from './redis-durability.js'
 import { RedisIdempotencyStore } from './redis-store.js'
-import { StoreFullError, type IdempotencyStore } from './store.js'
+import { invitesRetry } from '../sectigo/error-codes.js'
+import { StoreFullError, type IdempotencyStore, type StoredResponse } from './store.js'
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key'
 
@@ -27,8 +29,8 @@ export interface IdempotencyOptions {
   store: 'memory' | 'redis'
   ttlSeconds: number
   maxEntries: number
-  /** SECTIGO_TIMEOUT_MS: an in-flight record older than this + 30 s lost its owner. */
-  upstreamTimeoutMs: number
+  /** The longest a call can stay in flight: an in-flight record older than this + 30 s lost its owner. */
+  longestCallMs: number
   now?: () => number
 }
 
@@ -52,10 +54,11 @@ export const idempotency = fp(
     if (opts.store === 'redis') {
       if (!app.redis) throw new Error('the redis idempotency store needs REDIS_URL')
       store = new RedisIdempotencyStore(app.redis, { ttlMs })
+      watchRedisDurability(app.redis, app.log)
     } else {
       store = new MemoryIdempotencyStore({ ttlMs, maxEntries: opts.maxEntries, now })
     }
-    const ownerGoneAfterMs = opts.upstreamTimeoutMs + 30_000
+    const ownerGoneAfterMs = opts.longestCallMs + 30_000
 
     app.decorateRequest('idempotency', null)
 
@@ -117,16 +120,18 @@ export const idempotency = fp(
       if (!held) return payload
       request.idempotency = null
       try {
-        if (request.sectigoCall?.attempted) {
+        const call = request.sectigoCall
+        if (call?.sent && !invitesRetry(call.errorCode)) {
           const contentType = String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8')
           const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : String(payload ?? '')
           await store.complete(held.storeKey, held.token, {
             state: 'done',
             fingerprint: held.fingerprint,
-            response: { status: reply.statusCode, contentType, body }
+            response: { status: reply.statusCode, contentType, body, ...replayedHeaders(reply) }
           })
         } else {
-          // Refused before any call (pre-flight rule, queue full): the key stays free.
+          // Nothing was written to Sectigo (a pre-flight rule, the queue, a refused connection),
+          // or Sectigo changed nothing and asked for a retry (-42): the key stays free.
           await store.release(held.storeKey, held.token)
         }
       } catch (err) {
@@ -141,6 +146,19 @@ export const idempotency = fp(
   { name: 'idempotency', fastify: '5.x', dependencies: ['redis', 'metrics', 'auth'] }
 )
 
-function replay(reply: FastifyReply, stored: { status: number; contentType: string; body: string }): FastifyReply {
+/** The headers of an answer that a client acts on, kept with it for the replay. */
+const REPLAYED_HEADERS = ['retry-after', 'location'] as const
+
+function replayedHeaders(reply: FastifyReply): { headers?: Record<string, string> } {
+  let headers: Record<string, string> | undefined
+  for (const name of REPLAYED_HEADERS) {
+    const value = reply.getHeader(name)
+    if (value !== undefined) (headers ??= {})[name] = String(value)
+  }
+  return headers ? { headers } : {}
+}
+
+function replay(reply: FastifyReply, stored: StoredResponse): FastifyReply {
+  if (stored.headers) reply.headers(stored.headers)
   return reply.code(stored.status).type(stored.contentType).header('idempotent-replayed', 'true').send(stored.body)
 }

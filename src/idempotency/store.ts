@@ -3,6 +3,8 @@ export interface StoredResponse {
   status: number
   contentType: string
   body: string
+  /** The headers a client acts on (`retry-after`, `location`), when the answer had them. */
+  headers?: Record<string, string>
 }
 
 export type IdempotencyEntry =

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import pino, { type DestinationStream, type Logger } from 'pino'
+import { REDACTED, type Scrub } from '../security/scrubber.js'
+import { createLogDestination } from './log-destination.js'
 
 /**
  * Paths that would hold a credential if a log call ever passed one. Explicit paths only: pino runs
@@ -20,14 +22,12 @@ export const REDACT_PATHS = [
   'apiKey'
 ]
 
-const REDACTED = '[redacted]'
-
 /**
- * The service's pino logger. Besides path redaction, every finished line is scrubbed of the
- * configured secrets in plain and URL-encoded form, so that no log call anywhere can print them.
+ * The service's pino logger. Besides path redaction, every finished line goes through `scrub`
+ * (the configured secrets in every spelling), so that no log call anywhere can print them.
  */
-export function createLogger(options: { level: string; secrets: readonly string[] }, stream?: DestinationStream): Logger {
-  const secrets = expandSecrets(options.secrets)
+export function createLogger(options: { level: string; scrub?: Scrub }, stream: DestinationStream = createLogDestination({ maxBytes: 8 * 1024 * 1024 }).stream): Logger {
+  const { scrub } = options
   return pino(
     {
       level: options.level,
@@ -35,30 +35,10 @@ export function createLogger(options: { level: string; secrets: readonly string[
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACT_PATHS, censor: REDACTED },
-      ...(secrets.length > 0 ? { hooks: { streamWrite: (line: string) => scrub(line, secrets) } } : {})
+      ...(scrub ? { hooks: { streamWrite: scrub } } : {})
     },
-    stream ?? pino.destination({ dest: 1, sync: false })
+    stream
   )
-}
-
-function expandSecrets(values: readonly string[]): string[] {
-  const out = new Set<string>()
-  for (const value of values) {
-    // Very short values would scrub ordinary words; secrets are never that short in practice.
-    if (value.length < 4) continue
-    out.add(value)
-    out.add(encodeURIComponent(value))
-    out.add(JSON.stringify(value).slice(1, -1))
-  }
-  return [...out].sort((a, b) => b.length - a.length)
-}
-
-function scrub(line: string, secrets: readonly string[]): string {
-  let out = line
-  for (const secret of secrets) {
-    if (out.includes(secret)) out = out.split(secret).join(REDACTED)
-  }
-  return out
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/

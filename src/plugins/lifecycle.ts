@@ -11,8 +11,8 @@ declare module 'fastify' {
       readonly inFlight: number
       /** Starts the drain: readiness turns 503 and new requests are refused with 503. */
       beginShutdown(): void
-      /** Resolves once no request is in flight (or after `timeoutMs`). */
-      drained(timeoutMs: number): Promise<void>
+      /** Resolves true once no request is in flight, or false after `timeoutMs` with some still in flight. */
+      drained(timeoutMs: number): Promise<boolean>
     }
   }
 }
@@ -44,8 +44,11 @@ export const lifecycle = fp(
         closing = true
       },
       async drained(timeoutMs: number) {
-        if (active.size === 0) return
-        await once(events, 'drained', { signal: AbortSignal.timeout(timeoutMs) }).catch(() => undefined)
+        if (active.size === 0) return true
+        return once(events, 'drained', { signal: AbortSignal.timeout(timeoutMs) }).then(
+          () => true,
+          () => active.size === 0
+        )
       }
     })
 

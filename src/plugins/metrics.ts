@@ -1,13 +1,21 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { AttemptRecord, CallObserver } from '../sectigo/client.js'
+import type { SectigoCallRecord } from '../sectigo/client.js'
 
 export interface Metrics {
   registry: Registry
-  /** The Sectigo client's observer: attempt durations, error codes, calls in flight. */
-  sectigo: CallObserver
+  /** Records a finished request's call to Sectigo: attempt durations and error codes. */
+  upstreamCall(call: SectigoCallRecord): void
   idempotency: { replay(): void; conflict(reason: 'in-use' | 'reused' | 'owner-gone'): void }
+}
+
+/** Figures read when /metrics is scraped, never counted on the request path. */
+export interface MetricSources {
+  /** Calls holding a connection slot, calls waiting for one, sockets open to Sectigo. */
+  upstream(): { active: number; queued: number; sockets: number }
+  /** Log lines dropped because stdout's reader fell behind or had gone. */
+  droppedLogLines(): number
 }
 
 declare module 'fastify' {
@@ -17,7 +25,7 @@ declare module 'fastify' {
 }
 
 /** Built before the app so the Sectigo client, created with it, reports into the same registry. */
-export function createMetrics(): Metrics {
+export function createMetrics(sources: MetricSources): Metrics {
   // One registry per app: several apps in one process (tests, the bench) never share counters.
   const registry = new Registry()
   // Standard names (process_*, nodejs_*), as dashboards expect them.
@@ -36,10 +44,38 @@ export function createMetrics(): Metrics {
     labelNames: ['endpoint', 'code'] as const,
     registers: [registry]
   })
-  const inFlight = new Gauge({
-    name: 'sectigo_proxy_upstream_in_flight',
-    help: 'Calls to Sectigo admitted and not finished (on a connection or waiting for one).',
-    registers: [registry]
+  new Gauge({
+    name: 'sectigo_proxy_upstream_active_calls',
+    help: 'Calls to Sectigo holding a connection slot (connecting, sending or waiting for the reply).',
+    registers: [registry],
+    collect() {
+      this.set(sources.upstream().active)
+    }
+  })
+  new Gauge({
+    name: 'sectigo_proxy_upstream_queued_calls',
+    help: 'Calls to Sectigo waiting for a connection slot (SECTIGO_MAX_QUEUE at most).',
+    registers: [registry],
+    collect() {
+      this.set(sources.upstream().queued)
+    }
+  })
+  new Gauge({
+    name: 'sectigo_proxy_upstream_open_connections',
+    help: 'Sockets open to Sectigo (or to the egress proxy, one per tunnel); SECTIGO_MAX_CONNECTIONS at most.',
+    registers: [registry],
+    collect() {
+      this.set(sources.upstream().sockets)
+    }
+  })
+  new Counter({
+    name: 'sectigo_proxy_log_lines_dropped_total',
+    help: "Log lines dropped because standard output's reader fell behind by more than LOG_BUFFER_BYTES or had gone.",
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc(sources.droppedLogLines())
+    }
   })
   const replays = new Counter({
     name: 'sectigo_proxy_idempotency_replays_total',
@@ -55,12 +91,11 @@ export function createMetrics(): Metrics {
 
   return {
     registry,
-    sectigo: {
-      attempt(record: AttemptRecord) {
-        attempts.observe({ endpoint: record.endpoint, outcome: record.outcome }, record.durationMs / 1000)
-        if (record.errorCode !== undefined) codes.inc({ endpoint: record.endpoint, code: String(record.errorCode) })
-      },
-      inFlightChanged: (value: number) => inFlight.set(value)
+    upstreamCall(call: SectigoCallRecord) {
+      for (const record of call.attempts) {
+        attempts.observe({ endpoint: call.endpoint, outcome: record.outcome }, record.durationMs / 1000)
+        if (record.errorCode !== undefined) codes.inc({ endpoint: call.endpoint, code: String(record.errorCode) })
+      }
     },
     idempotency: {
       replay: () => replays.inc(),
@@ -82,6 +117,7 @@ export const metricsPlugin = fp(
     })
     app.decorate('metrics', opts.metrics)
     app.onRequestDone((request, reply) => {
+      if (request.sectigoCall) opts.metrics.upstreamCall(request.sectigoCall)
       // The route pattern, never the raw URL: order numbers would make the label unbounded.
       const route = request.routeOptions.url ?? 'unmatched'
       requests.observe(

@@ -1,99 +1,135 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { FastifyBaseLogger } from 'fastify'
-import { Agent, EnvHttpProxyAgent, buildConnector, request, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
 import type { SectigoConfig } from '../config/load-config.js'
 import { SERVICE_NAME, SERVICE_VERSION } from '../meta.js'
-import { encodeForm, type FormFields } from './form-encoder.js'
+import type { Scrub } from '../security/scrubber.js'
+import { MAX_RETRIES, RETRY_DELAY_MS } from './call-budget.js'
 import { RETRY_POLICY, type Endpoint, type RetryPolicy } from './fields.js'
+import { encodeForm, type FormFields } from './form-encoder.js'
 import { BadReplyError, parseReply, type SectigoReply } from './response-parser.js'
-import { UpstreamFailure } from './upstream-failure.js'
+import { buildUpstreamPool } from './upstream-pool.js'
+import { UpstreamFailure, type FailureKind } from './upstream-failure.js'
 
 export const MAX_REPLY_BYTES = 1024 * 1024
-/** At most this many more attempts, as the endpoint's retry policy allows. */
-const MAX_RETRIES = 2
 
-/** The upstream settings of the configuration, and what tests and metrics plug in. */
+/** The upstream settings of the configuration, and what tests plug in. */
 export interface SectigoClientOptions extends Omit<SectigoConfig, 'allowInsecureUpstream'> {
   /** A dispatcher to use instead of the client's own pool (tests pass undici's MockAgent). */
   dispatcher?: Dispatcher
   /** First retry delay; later ones double. Jittered ±50 %. */
   retryDelayMs?: number
-  observer?: CallObserver
+  /** Applied to every piece of text Sectigo sends back, before anything else sees it. */
+  scrub?: Scrub
 }
 
-/** One finished attempt, for metrics. */
+/** One attempt of a call: what the access line, the metrics and the trace spans are made of. */
 export interface AttemptRecord {
-  endpoint: Endpoint
   attempt: number
+  /** Wall-clock start (epoch ms): handed to the connection pool. */
+  startedAt: number
+  /** From the hand-over to the first byte written: connecting, or a socket still closing. */
+  connectMs?: number
+  /** From the hand-over to the end of the attempt. */
   durationMs: number
+  /** The first byte of the request was written to a socket: Sectigo may have it. */
+  sent: boolean
   /** `reply` when Sectigo answered with a code, else the failure kind. */
-  outcome: 'reply' | UpstreamFailure['kind']
+  outcome: 'reply' | FailureKind
   errorCode?: number
+  statusCode?: number
+  /** The socket error's code (ECONNREFUSED, …), never its text. */
+  code?: string
 }
 
-export interface CallObserver {
-  attempt?(record: AttemptRecord): void
-  inFlightChanged?(inFlight: number): void
-}
-
-export interface CallResult {
-  reply: SectigoReply
-  attempts: number
+/** What became of one request's call to Sectigo, filled in as it goes. */
+export interface SectigoCallRecord {
+  endpoint: Endpoint
+  /** Waiting for a free connection slot. */
+  queuedMs: number
+  /** Some attempt wrote its first byte: the call may have reached Sectigo. */
+  sent: boolean
+  attempts: AttemptRecord[]
+  /** Sectigo's code, when it answered. */
+  errorCode?: number
   durationMs: number
 }
 
-const kConnectPhase = Symbol('sectigo.connectPhase')
-
-// Errors that can only happen before a connection exists, for paths where the connector cannot
-// tag them (the egress proxy's tunnel).
-const CONNECT_CODES = new Set([
-  'UND_ERR_CONNECT_TIMEOUT',
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EAI_FAIL',
-  'EHOSTUNREACH',
-  'EHOSTDOWN',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EADDRNOTAVAIL'
-])
-
-function isConnectPhase(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false
-  if ((err as Record<symbol, unknown>)[kConnectPhase] === true) return true
-  const code = (err as { code?: unknown }).code
-  if (typeof code === 'string' && CONNECT_CODES.has(code)) return true
-  // undici's ProxyAgent reports a refused CONNECT tunnel this way; the target was never reached.
-  return /when HTTP Tunneling/.test(String((err as Error).message))
+export function newCallRecord(endpoint: Endpoint): SectigoCallRecord {
+  return { endpoint, queuedMs: 0, sent: false, attempts: [], durationMs: 0 }
 }
 
-function errorCode(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code
-  return typeof code === 'string' ? code : undefined
+interface Waiter {
+  deadline: number
+  resolve: () => void
+  reject: (err: UpstreamFailure) => void
+}
+
+const HEADERS = {
+  'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+  accept: 'application/x-www-form-urlencoded, text/plain',
+  'user-agent': `${SERVICE_NAME}/${SERVICE_VERSION}`
 }
 
 /**
- * The client for Sectigo's legacy endpoints: one keep-alive pool per origin, bounded connections
- * and waiting calls, a connect timeout and a timeout per attempt, replies capped at 1 MiB, and
- * retries only for AutoUpdateDCV and only when the connection failed before anything was written.
- * AutoReplaceMC is never sent twice.
+ * The client for Sectigo's legacy endpoints. A call goes through three bounded phases:
+ *
+ * 1. the queue: at most `maxConnections` calls are handed to the pool at once; up to `maxQueue`
+ *    more wait, each at most `queueTimeoutMs`;
+ * 2. connecting: `connectTimeoutMs`, enforced by the pool's connector;
+ * 3. the attempt: `timeoutMs` from the first byte written to the last byte of the reply, as one
+ *    deadline (a reply that trickles does not extend it).
+ *
+ * Nothing before the first write can have reached Sectigo. Retries follow the endpoint's policy
+ * and keep the call's connection slot. Deadlines are checked by one sweep timer that runs only
+ * while calls are waiting or in flight, not by a timer per call.
  */
 export class SectigoClient {
   readonly #options: SectigoClientOptions
   readonly #dispatcher: Dispatcher
   readonly #ownsDispatcher: boolean
-  #active = 0
+  readonly #sockets: () => number
+  readonly #origin: string
+  readonly #path: string
+  readonly #scrub: Scrub
+  readonly #sweepEveryMs: number
+  #busy = 0
+  #waiting: Waiter[] = []
+  readonly #attempts = new Set<AttemptHandler>()
+  #sweeper: NodeJS.Timeout | undefined
+  #closed = false
 
   constructor(options: SectigoClientOptions) {
     this.#options = options
     this.#ownsDispatcher = options.dispatcher === undefined
-    this.#dispatcher = options.dispatcher ?? buildDispatcher(options)
+    if (options.dispatcher) {
+      this.#dispatcher = options.dispatcher
+      this.#sockets = () => 0
+    } else {
+      const pool = buildUpstreamPool(options)
+      this.#dispatcher = pool.dispatcher
+      this.#sockets = () => pool.openSockets
+    }
+    const base = new URL(options.baseUrl)
+    this.#origin = base.origin
+    this.#path = base.pathname
+    this.#scrub = options.scrub ?? ((text) => text)
+    // A twentieth of the shortest bound, between 5 ms and 250 ms: a deadline holds to within that.
+    this.#sweepEveryMs = Math.max(5, Math.min(250, Math.floor(Math.min(options.timeoutMs, options.queueTimeoutMs) / 20)))
   }
 
-  /** Calls admitted and not yet finished: on a connection or waiting for one. */
-  get inFlight(): number {
-    return this.#active
+  /** Calls handed to the pool and not finished (each holds a connection slot). */
+  get active(): number {
+    return this.#busy
+  }
+
+  /** Calls waiting for a connection slot. */
+  get queued(): number {
+    return this.#waiting.length
+  }
+
+  /** Sockets to Sectigo open right now (0 when a test dispatcher is plugged in). */
+  get openSockets(): number {
+    return this.#sockets()
   }
 
   /** The exact fields a call would send, with the password redacted (for `?dryRun=true`). */
@@ -105,175 +141,272 @@ export class SectigoClient {
     return out
   }
 
-  /** `onAdmitted` runs once the call passed the queue bound: from then on, it may reach Sectigo. */
-  async call(endpoint: Endpoint, fields: FormFields, log: FastifyBaseLogger, onAdmitted?: () => void): Promise<CallResult> {
-    const { maxConnections, maxQueue } = this.#options
-    if (this.#active >= maxConnections + maxQueue) {
-      log.warn({ sectigo: { endpoint, inFlight: this.#active } }, 'sectigo call refused: queue full')
-      throw new UpstreamFailure('queue-full', 'too many calls waiting')
+  /**
+   * Calls `record.endpoint` with `fields` (the credentials are added here) and returns Sectigo's
+   * reply, whatever its code; throws an UpstreamFailure when there is none. `record` is filled in
+   * as the call goes, so that a caller sees what happened even when it throws.
+   */
+  async call(record: SectigoCallRecord, fields: FormFields): Promise<SectigoReply> {
+    const started = performance.now()
+    try {
+      await this.#acquire()
+    } catch (err) {
+      record.queuedMs = performance.now() - started
+      record.durationMs = record.queuedMs
+      throw err
     }
-    onAdmitted?.()
+    record.queuedMs = performance.now() - started
     // Encoded once: a retry sends the same bytes.
     const body = encodeForm(this.#withCredentials(fields))
-    this.#setActive(this.#active + 1)
-    const started = performance.now()
+    const policy = RETRY_POLICY[record.endpoint]
     try {
       for (let attempt = 1; ; attempt++) {
         try {
-          const reply = await this.#attempt(endpoint, body, attempt, log)
-          return { reply, attempts: attempt, durationMs: performance.now() - started }
+          const reply = await this.#attempt(record, body, attempt)
+          record.errorCode = reply.errorCode
+          return reply
         } catch (err) {
-          const retryable = attempt <= MAX_RETRIES && err instanceof UpstreamFailure && mayRetry(RETRY_POLICY[endpoint], err)
-          if (!retryable) throw err
+          if (!(err instanceof UpstreamFailure) || attempt > MAX_RETRIES || !mayRetry(policy, err)) throw err
           await sleep(this.#backoff(attempt))
         }
       }
     } finally {
-      this.#setActive(this.#active - 1)
+      record.durationMs = performance.now() - started
+      this.#release()
     }
   }
 
+  /** Lets calls in flight finish, then closes the pool; calls still waiting are refused (nothing sent). */
   async close(): Promise<void> {
-    if (this.#ownsDispatcher) await this.#dispatcher.close()
+    for (const waiter of this.#waiting.splice(0)) waiter.reject(new UpstreamFailure('queue-timeout', 'the client is closing'))
+    if (this.#ownsDispatcher && !this.#closed) {
+      this.#closed = true
+      await this.#dispatcher.close()
+    }
+  }
+
+  /** Cuts every call short at once (the shutdown grace is over): their outcomes become unknown. */
+  async destroy(): Promise<void> {
+    for (const waiter of this.#waiting.splice(0)) waiter.reject(new UpstreamFailure('queue-timeout', 'the client is closing'))
+    if (this.#ownsDispatcher && !this.#closed) {
+      this.#closed = true
+      await this.#dispatcher.destroy()
+    }
   }
 
   #withCredentials(fields: FormFields): FormFields {
     return [['loginName', this.#options.loginName], ['loginPassword', this.#options.loginPassword], ...fields]
   }
 
-  #setActive(value: number): void {
-    this.#active = value
-    this.#options.observer?.inFlightChanged?.(value)
+  #acquire(): Promise<void> | undefined {
+    if (this.#busy < this.#options.maxConnections) {
+      this.#busy++
+      return undefined
+    }
+    if (this.#waiting.length >= this.#options.maxQueue) {
+      throw new UpstreamFailure('queue-full', 'too many calls waiting')
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.#waiting.push({ deadline: performance.now() + this.#options.queueTimeoutMs, resolve, reject })
+      this.#startSweep()
+    })
+  }
+
+  #release(): void {
+    const next = this.#waiting.shift()
+    // The slot passes straight to the next waiter: `busy` stays the same.
+    if (next) next.resolve()
+    else this.#busy--
   }
 
   #backoff(attempt: number): number {
-    const base = (this.#options.retryDelayMs ?? 200) * 2 ** (attempt - 1)
+    const base = (this.#options.retryDelayMs ?? RETRY_DELAY_MS) * 2 ** (attempt - 1)
     return Math.round(base * (0.5 + Math.random()))
   }
 
-  async #attempt(endpoint: Endpoint, body: string, attempt: number, log: FastifyBaseLogger): Promise<SectigoReply> {
-    const started = performance.now()
-    // Not AbortSignal.timeout: its timer stays armed after the call until the signal is collected
-    // or SECTIGO_TIMEOUT_MS passes, piling up under load; this one is cleared at the end.
-    const controller = new AbortController()
-    const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), this.#options.timeoutMs)
-    timer.unref()
-    const signal = controller.signal
-    let statusCode: number | undefined
-    const finish = (outcome: AttemptRecord['outcome'], extra: { errorCode?: number; code?: string } = {}) => {
-      const durationMs = Math.round((performance.now() - started) * 10) / 10
-      this.#options.observer?.attempt?.({ endpoint, attempt, durationMs, outcome, ...(extra.errorCode === undefined ? {} : { errorCode: extra.errorCode }) })
-      const line = { sectigo: { endpoint, attempt, durationMs, outcome, statusCode, ...extra } }
-      if (outcome === 'reply') log.info(line, 'sectigo call')
-      else log.warn(line, 'sectigo call failed')
-    }
-
-    try {
-      const response = await request(this.#options.baseUrl + endpoint, {
-        dispatcher: this.#dispatcher,
-        method: 'POST',
-        body,
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
-          accept: 'application/x-www-form-urlencoded, text/plain',
-          'user-agent': `${SERVICE_NAME}/${SERVICE_VERSION}`
-        },
-        signal,
-        headersTimeout: this.#options.timeoutMs,
-        bodyTimeout: this.#options.timeoutMs
+  #attempt(record: SectigoCallRecord, body: string, attempt: number): Promise<SectigoReply> {
+    return new Promise<SectigoReply>((resolve, reject) => {
+      const handler = new AttemptHandler(this.#options.timeoutMs, this.#options.connectTimeoutMs, (result) => {
+        this.#attempts.delete(handler)
+        const entry: AttemptRecord = {
+          attempt,
+          startedAt: handler.startedAtEpoch,
+          durationMs: performance.now() - handler.startedAt,
+          sent: handler.sentAt !== undefined,
+          outcome: 'reply'
+        }
+        if (handler.sentAt !== undefined) {
+          entry.connectMs = handler.sentAt - handler.startedAt
+          record.sent = true
+        }
+        if (handler.statusCode !== 0) entry.statusCode = handler.statusCode
+        record.attempts.push(entry)
+        if (result instanceof UpstreamFailure) {
+          entry.outcome = result.kind
+          if (result.details.code) entry.code = result.details.code
+          return reject(result)
+        }
+        try {
+          const reply = this.#read(handler)
+          entry.errorCode = reply.errorCode
+          resolve(reply)
+        } catch (err) {
+          const failure = err instanceof UpstreamFailure ? err : new UpstreamFailure('bad-reply', 'could not be read')
+          entry.outcome = failure.kind
+          reject(failure)
+        }
       })
-      statusCode = response.statusCode
-      if (statusCode < 200 || statusCode >= 300) {
-        await response.body.dump().catch(() => undefined)
-        throw new UpstreamFailure('http-status', `HTTP ${statusCode}`, { statusCode })
-      }
-      const text = await readCapped(response.body, response.headers)
-      let reply: SectigoReply
-      try {
-        reply = parseReply(text)
-      } catch (err) {
-        if (err instanceof BadReplyError) throw new UpstreamFailure('bad-reply', err.reason)
-        throw err
-      }
-      finish('reply', { errorCode: reply.errorCode })
-      return reply
+      this.#attempts.add(handler)
+      this.#startSweep()
+      this.#dispatcher.dispatch(
+        {
+          origin: this.#origin,
+          path: this.#path + record.endpoint,
+          method: 'POST',
+          headers: HEADERS,
+          body,
+          // Backstops only: the sweep enforces the attempt's deadline as one figure.
+          headersTimeout: this.#options.timeoutMs + 1000,
+          bodyTimeout: this.#options.timeoutMs + 1000
+        },
+        handler
+      )
+    })
+  }
+
+  /** Sectigo's reply from a finished attempt, its text scrubbed of every configured secret. */
+  #read(handler: AttemptHandler): SectigoReply {
+    if (handler.statusCode < 200 || handler.statusCode >= 300) {
+      throw new UpstreamFailure('http-status', `HTTP ${handler.statusCode}`, { statusCode: handler.statusCode })
+    }
+    const text = this.#scrub(Buffer.concat(handler.chunks, handler.size).toString(handler.encoding))
+    try {
+      return parseReply(text)
     } catch (err) {
-      const failure = toFailure(err, signal)
-      finish(failure.kind, failure.details.code ? { code: failure.details.code } : {})
-      throw failure
-    } finally {
-      clearTimeout(timer)
+      if (err instanceof BadReplyError) throw new UpstreamFailure('bad-reply', err.reason)
+      throw err
+    }
+  }
+
+  #startSweep(): void {
+    if (this.#sweeper) return
+    this.#sweeper = setInterval(() => this.#sweep(), this.#sweepEveryMs)
+    this.#sweeper.unref()
+  }
+
+  #sweep(): void {
+    const now = performance.now()
+    // Every waiter has the same bound and they queue in order: the expired ones are at the head.
+    while (this.#waiting.length > 0 && (this.#waiting[0] as Waiter).deadline <= now) {
+      ;(this.#waiting.shift() as Waiter).reject(new UpstreamFailure('queue-timeout', 'no connection came free in time'))
+    }
+    for (const handler of this.#attempts) handler.expire(now)
+    if (this.#waiting.length === 0 && this.#attempts.size === 0) {
+      clearInterval(this.#sweeper)
+      this.#sweeper = undefined
     }
   }
 }
 
 function mayRetry(policy: RetryPolicy, failure: UpstreamFailure): boolean {
   if (policy === 'never') return false
-  if (policy === 'not-sent') return failure.outcome === 'not-sent' && failure.kind !== 'queue-full'
+  // Queue bounds are not retried: the slot was never had, and waiting again would double the bound.
+  if (policy === 'not-sent') return failure.kind === 'connect'
   // A read: any transport failure, but not an answer (an HTTP error page or an unreadable body).
   return failure.kind === 'connect' || failure.kind === 'timeout' || failure.kind === 'lost'
 }
 
-function toFailure(err: unknown, signal: AbortSignal): UpstreamFailure {
-  if (err instanceof UpstreamFailure) return err
-  const code = errorCode(err)
-  const details = code ? { code } : {}
-  // The per-attempt signal fired: headers or body did not arrive within SECTIGO_TIMEOUT_MS.
-  if (signal.aborted) return new UpstreamFailure('timeout', 'attempt timed out', details)
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return new UpstreamFailure('timeout', 'attempt timed out', details)
+class AbortReason extends Error {
+  constructor(readonly kind: 'timeout' | 'too-large') {
+    super(kind)
   }
-  if (isConnectPhase(err)) return new UpstreamFailure('connect', 'connection failed', details)
-  return new UpstreamFailure('lost', 'connection lost', details)
 }
 
-async function readCapped(body: Dispatcher.ResponseData['body'], headers: Dispatcher.ResponseData['headers']): Promise<string> {
-  const declared = Number(headers['content-length'])
-  if (Number.isFinite(declared) && declared > MAX_REPLY_BYTES) {
-    body.destroy()
-    throw new UpstreamFailure('too-large', 'reply over 1 MiB')
-  }
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > MAX_REPLY_BYTES) {
-      body.destroy()
-      throw new UpstreamFailure('too-large', 'reply over 1 MiB')
-    }
-    chunks.push(chunk)
-  }
-  const contentType = String(headers['content-type'] ?? '')
-  const charset = /charset="?([\w-]+)/i.exec(contentType)?.[1]?.toLowerCase()
-  const encoding = charset === 'iso-8859-1' || charset === 'latin1' || charset === 'windows-1252' ? 'latin1' : 'utf8'
-  return Buffer.concat(chunks).toString(encoding)
-}
+/**
+ * One attempt on undici's dispatch API: `onRequestStart` runs just before the request's first
+ * byte is written to a connected socket, which is the line between "nothing was sent" and
+ * "Sectigo may have it". The reply is collected up to MAX_REPLY_BYTES.
+ */
+class AttemptHandler implements Dispatcher.DispatchHandler {
+  readonly startedAt = performance.now()
+  readonly startedAtEpoch = Date.now()
+  sentAt: number | undefined
+  statusCode = 0
+  encoding: BufferEncoding = 'utf8'
+  chunks: Buffer[] = []
+  size = 0
+  #controller: Dispatcher.DispatchController | undefined
+  #deadline: number
+  #abortedFor: AbortReason['kind'] | undefined
+  #done = false
 
-function buildDispatcher(options: SectigoClientOptions): Dispatcher {
-  const base = buildConnector({ timeout: options.connectTimeoutMs })
-  // Every error from the connector happened before a request byte could be written: tag it so
-  // that only those failures count as "nothing was sent".
-  const connect: buildConnector.connector = (opts, callback) => {
-    base(opts, (...args) => {
-      const [err] = args
-      if (err) Object.defineProperty(err, kConnectPhase, { value: true })
-      callback(...args)
-    })
+  constructor(
+    private readonly timeoutMs: number,
+    connectTimeoutMs: number,
+    private readonly settle: (result: UpstreamFailure | undefined) => void
+  ) {
+    // Before the first write, the connector's own timeout applies; this only catches a request
+    // left waiting inside the pool (a socket still closing) well past it.
+    this.#deadline = this.startedAt + connectTimeoutMs + 1000
   }
-  const common = {
-    connections: options.maxConnections,
-    keepAliveTimeout: 30_000,
-    pipelining: 1
+
+  /** Called by the sweep: aborts the attempt once its deadline has passed. */
+  expire(now: number): void {
+    if (now < this.#deadline || this.#done) return
+    if (this.#controller) this.#abort('timeout')
+    else this.#finish(new UpstreamFailure('connect', 'no connection within the connect timeout'))
   }
-  if (options.httpsProxy) {
-    return new EnvHttpProxyAgent({
-      ...common,
-      connect: { timeout: options.connectTimeoutMs },
-      httpsProxy: options.httpsProxy,
-      // Sectigo is https; a plain-http base URL (a local simulator) goes direct, never to the proxy.
-      httpProxy: '',
-      noProxy: options.noProxy ?? ''
-    })
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    // Given up on while still waiting for a socket, and already reported as not sent: aborting
+    // here, before undici writes, keeps that true.
+    if (this.#done) return controller.abort(new AbortReason('timeout'))
+    this.#controller = controller
+    this.sentAt = performance.now()
+    this.#deadline = this.sentAt + this.timeoutMs
   }
-  return new Agent({ ...common, connect })
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    this.statusCode = statusCode
+    const declared = Number(headers['content-length'])
+    if (Number.isFinite(declared) && declared > MAX_REPLY_BYTES) return this.#abort('too-large')
+    const contentType = headers['content-type']
+    if (typeof contentType === 'string' && /charset="?(iso-8859-1|latin1|windows-1252)/i.test(contentType)) this.encoding = 'latin1'
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.size += chunk.length
+    if (this.size > MAX_REPLY_BYTES) return this.#abort('too-large')
+    // An error page's body is not read, only its status.
+    if (this.statusCode >= 200 && this.statusCode < 300) this.chunks.push(chunk)
+  }
+
+  onResponseEnd(): void {
+    this.#finish(undefined)
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+    this.#finish(this.#failure(err))
+  }
+
+  #abort(kind: AbortReason['kind']): void {
+    this.#abortedFor = kind
+    this.#controller?.abort(new AbortReason(kind))
+  }
+
+  #failure(err: Error): UpstreamFailure {
+    const code = (err as { code?: unknown }).code
+    const details = typeof code === 'string' ? { code } : {}
+    if (this.#abortedFor === 'timeout') return new UpstreamFailure('timeout', 'attempt timed out')
+    if (this.#abortedFor === 'too-large') return new UpstreamFailure('too-large', 'reply over 1 MiB')
+    if (this.sentAt === undefined) return new UpstreamFailure('connect', 'connection failed', details)
+    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return new UpstreamFailure('timeout', 'attempt timed out', details)
+    return new UpstreamFailure('lost', 'connection lost', details)
+  }
+
+  #finish(result: UpstreamFailure | undefined): void {
+    if (this.#done) return
+    this.#done = true
+    this.settle(result)
+  }
 }

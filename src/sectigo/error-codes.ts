@@ -9,6 +9,8 @@ export interface SectigoCode {
   /** The pages' message, for the documentation. */
   message: string
   endpoints: readonly Endpoint[]
+  /** Sectigo did nothing and asks to be called again later: the answer is not final. */
+  invitesRetry?: true
 }
 
 const DCV: Endpoint = '!AutoUpdateDCV'
@@ -29,7 +31,7 @@ export const SECTIGO_CODES: Readonly<Record<number, SectigoCode>> = {
   },
   [-17]: { slug: 'upstream-rejected-request', message: 'Request used GET rather than POST!', endpoints: [DCV, REPL] },
   [-36]: { slug: 'certificate-expired', message: 'The certificate has already expired!', endpoints: [REPL] },
-  [-42]: { slug: 'upstream-rate-limited', message: 'Call limit reached, please try again later', endpoints: [DCV, REPL] },
+  [-42]: { slug: 'upstream-rate-limited', message: 'Call limit reached, please try again later', endpoints: [DCV, REPL], invitesRetry: true },
   [-47]: { slug: 'domain-already-validated', message: 'domainName is already validated!', endpoints: [DCV] },
   [-90]: { slug: 'permission-denied', message: "Permission denied for using 'voucher' with 'xxxx'", endpoints: [DCV, REPL] },
   [-91]: { slug: 'permission-denied', message: "Permission denied! 'xxxx'", endpoints: [REPL] },
@@ -61,6 +63,11 @@ export const SECTIGO_CODES: Readonly<Record<number, SectigoCode>> = {
     message: 'The CSR must not contain domain names that are not in the list of certificate domain names!',
     endpoints: [REPL]
   }
+}
+
+/** Sectigo's answer changed nothing and invites a retry, so it must not be kept under an Idempotency-Key. */
+export function invitesRetry(code: number | undefined): boolean {
+  return code !== undefined && SECTIGO_CODES[code]?.invitesRetry === true
 }
 
 /** Codes whose argument decides between the caller's fault (422) and the service's (502). */

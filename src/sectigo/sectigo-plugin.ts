@@ -2,25 +2,22 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Dispatcher } from 'undici'
 import type { SectigoConfig } from '../config/load-config.js'
-import { SectigoClient, type CallObserver } from './client.js'
+import type { Scrub } from '../security/scrubber.js'
+import { SectigoClient, newCallRecord, type SectigoCallRecord } from './client.js'
 import { problemForReply, type OwnerOverrides } from './error-codes.js'
 import type { Endpoint } from './fields.js'
 import type { FormFields } from './form-encoder.js'
 import type { SectigoReply } from './response-parser.js'
 import { UpstreamFailure, problemForFailure } from './upstream-failure.js'
 
-/** What became of a request's Sectigo call, for the idempotency store and the audit line. */
-export interface SectigoCallRecord {
-  /** Admitted past the queue bound: the call may have reached Sectigo. */
-  attempted: boolean
-  errorCode?: number
-}
+export type { SectigoCallRecord } from './client.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     sectigo: SectigoClient
   }
   interface FastifyRequest {
+    /** The request's call to Sectigo, once it made one: what the log line, metrics and idempotency read. */
     sectigoCall: SectigoCallRecord | null
   }
 }
@@ -28,7 +25,7 @@ declare module 'fastify' {
 export interface SectigoPluginOptions {
   sectigo: SectigoConfig
   dispatcher?: Dispatcher
-  observer?: CallObserver
+  scrub?: Scrub
 }
 
 export const sectigoPlugin = fp(
@@ -36,7 +33,7 @@ export const sectigoPlugin = fp(
     const client = new SectigoClient({
       ...opts.sectigo,
       ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
-      ...(opts.observer ? { observer: opts.observer } : {})
+      ...(opts.scrub ? { scrub: opts.scrub } : {})
     })
     app.decorate('sectigo', client)
     app.decorateRequest('sectigoCall', null)
@@ -56,16 +53,15 @@ export async function callSectigo(
   fields: FormFields,
   overrides: OwnerOverrides = {}
 ): Promise<SectigoReply> {
-  const record: SectigoCallRecord = { attempted: false }
+  const record = newCallRecord(endpoint)
   request.sectigoCall = record
   let reply: SectigoReply
   try {
-    reply = (await request.server.sectigo.call(endpoint, fields, request.log, () => (record.attempted = true))).reply
+    reply = await request.server.sectigo.call(record, fields)
   } catch (err) {
     if (err instanceof UpstreamFailure) throw problemForFailure(err)
     throw err
   }
-  record.errorCode = reply.errorCode
   if (reply.errorCode < 0) throw problemForReply(endpoint, reply, overrides)
   // The pages define 0 as success and negatives as errors; anything else is not a reply we know.
   if (reply.errorCode !== 0) throw problemForFailure(new UpstreamFailure('bad-reply', `unexpected errorCode ${reply.errorCode}`))

@@ -1,10 +1,13 @@
 import { ProblemError } from '../problems/problem-error.js'
 
 /**
- * Why a call produced no Sectigo reply. `not-sent` means no byte of the request can have reached
- * Sectigo (the connection never opened, or the call never left the queue); everything else may have.
+ * Why a call produced no Sectigo reply. The first three happen before the first byte of the
+ * request is written to a socket (the queue was full, no connection came free in time, the
+ * connection could not be opened): nothing was sent. Every other kind may have reached Sectigo.
  */
-export type FailureKind = 'queue-full' | 'connect' | 'timeout' | 'lost' | 'http-status' | 'too-large' | 'bad-reply'
+export type FailureKind = 'queue-full' | 'queue-timeout' | 'connect' | 'timeout' | 'lost' | 'http-status' | 'too-large' | 'bad-reply'
+
+const NOT_SENT: ReadonlySet<FailureKind> = new Set(['queue-full', 'queue-timeout', 'connect'])
 
 export class UpstreamFailure extends Error {
   constructor(
@@ -17,7 +20,7 @@ export class UpstreamFailure extends Error {
   }
 
   get outcome(): 'not-sent' | 'unknown' {
-    return this.kind === 'queue-full' || this.kind === 'connect' ? 'not-sent' : 'unknown'
+    return NOT_SENT.has(this.kind) ? 'not-sent' : 'unknown'
   }
 }
 
@@ -29,6 +32,10 @@ export function problemForFailure(failure: UpstreamFailure): ProblemError {
     case 'queue-full':
       return new ProblemError('upstream-unavailable', {
         detail: 'Too many calls to Sectigo are already waiting; nothing was sent.'
+      })
+    case 'queue-timeout':
+      return new ProblemError('upstream-unavailable', {
+        detail: 'No connection to Sectigo came free in time; nothing was sent.'
       })
     case 'connect':
       return new ProblemError('upstream-unavailable', {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/config/load-config.js'
 import { MemoryIdempotencyStore } from '../../src/idempotency/memory-store.js'
 import { StoreFullError } from '../../src/idempotency/store.js'
 import { API_KEYS_ENV, KEYS, bearer } from '../helpers/api-keys.js'
@@ -140,7 +141,8 @@ describe('Idempotency-Key with the memory store', () => {
     void replace(t, 'k')
     await new Promise((r) => setTimeout(r, 50))
     expect((await replace(t, 'k')).statusCode).toBe(409)
-    clock += 60_000 + 30_001
+    // Past the longest time a call can stay in flight (queue, connect attempts, attempt) + 30 s.
+    clock += loadConfig({ SECTIGO_TIMEOUT_MS: '60000' }).longestCallMs + 30_001
     const res = await replace(t, 'k')
     expect(res.statusCode).toBe(504)
     expect(res.json()).toMatchObject({ type: '/problems/upstream-timeout', outcome: 'unknown' })

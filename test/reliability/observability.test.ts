@@ -38,7 +38,9 @@ describe('metrics', () => {
     expect(sample(text, 'sectigo_proxy_sectigo_error_codes_total', { endpoint: '!AutoUpdateDCV', code: '-47' })).toBe(1)
     expect(sample(text, 'sectigo_proxy_idempotency_replays_total')).toBe(1)
     expect(sample(text, 'sectigo_proxy_idempotency_conflicts_total', { reason: 'reused' })).toBeUndefined()
-    expect(sample(text, 'sectigo_proxy_upstream_in_flight')).toBe(0)
+    expect(sample(text, 'sectigo_proxy_upstream_active_calls')).toBe(0)
+    expect(sample(text, 'sectigo_proxy_upstream_queued_calls')).toBe(0)
+    expect(sample(text, 'sectigo_proxy_log_lines_dropped_total')).toBe(0)
     expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0)
     // Order numbers never become label values.
     expect(text).not.toContain('/orders/1/dcv')
@@ -51,7 +53,8 @@ describe('metrics', () => {
     const first = t.app.inject({ method: 'POST', url: '/orders/1/replacement', payload: {}, headers: { 'idempotency-key': 'a' } })
     await new Promise((r) => setTimeout(r, 50))
     const during = (await t.app.inject({ method: 'GET', url: '/metrics' })).body
-    expect(sample(during, 'sectigo_proxy_upstream_in_flight')).toBe(1)
+    expect(sample(during, 'sectigo_proxy_upstream_active_calls')).toBe(1)
+    expect(sample(during, 'sectigo_proxy_upstream_queued_calls')).toBe(0)
     await t.app.inject({ method: 'POST', url: '/orders/1/replacement', payload: {}, headers: { 'idempotency-key': 'a' } })
     await first
     await t.app.inject({ method: 'POST', url: '/orders/1/replacement', payload: { dcvMethod: 'CNAME_CSR_HASH' }, headers: { 'idempotency-key': 'a' } })
@@ -89,16 +92,21 @@ describe('audit', () => {
     expect(lines[0]).toMatchObject({
       requestId: 'a1',
       caller: 'billing-app',
-      route: 'POST /orders/:orderNumber/replacement',
+      method: 'POST',
+      route: '/orders/:orderNumber/replacement',
       orderNumber: '2000003',
       idempotencyKey: 'audit-1',
       replayed: false,
-      status: 409,
+      statusCode: 409,
       sectigoCode: -36,
-      msg: 'order call'
+      sectigo: { endpoint: '!AutoReplaceMC', outcome: 'reply', sent: true, attempts: 1, errorCode: -36 },
+      msg: 'request completed'
     })
     expect(typeof lines[0]?.durationMs).toBe('number')
-    expect(lines[1]).toMatchObject({ requestId: 'a2', caller: null, orderNumber: '5', status: 401, sectigoCode: null, idempotencyKey: null })
+    expect(lines[1]).toMatchObject({ requestId: 'a2', caller: null, orderNumber: '5', statusCode: 401, sectigoCode: null, idempotencyKey: null })
+    expect(lines[1]?.sectigo).toBeUndefined()
+    // One line per request: the order call's line is its access line too.
+    expect(t.logs.records().filter((r) => r.requestId === 'a1')).toHaveLength(1)
     expect(t.logs.text()).not.toContain('Secret Project Name')
     await t.app.close()
   })

@@ -160,7 +160,12 @@ describe('upstream faults, end to end over real sockets', () => {
     const port = await listen(closed)
     await new Promise((r) => closed.close(r))
     const { url, logs } = await proxyTo(`http://127.0.0.1:${port}/products/`)
-    const attempts = (endpoint: string) => logs.records().filter((r) => (r.sectigo as { endpoint?: string } | undefined)?.endpoint === endpoint).length
+    const attempts = (endpoint: string) =>
+      logs
+        .records()
+        .map((r) => r.sectigo as { endpoint?: string; attempts?: number; sent?: boolean } | undefined)
+        .filter((call) => call?.endpoint === endpoint && call.sent === false)
+        .reduce((sum, call) => sum + (call?.attempts ?? 0), 0)
     for (const path of ['/orders/2000001/replacement', '/orders/1/dcv']) {
       const res = await post(url, path, path.endsWith('dcv') ? { method: 'CNAME_CSR_HASH' } : {})
       expect(res.status).toBe(503)

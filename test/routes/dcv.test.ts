@@ -282,11 +282,17 @@ describe('upstream failures', () => {
     expect(res.json().detail).toMatch(/may have been made/)
   })
 
-  it('a lost connection is 502 with unknown outcome and is not retried', async () => {
-    t.upstream.intercept({ path: '/products/!AutoUpdateDCV', method: 'POST' }).replyWithError(Object.assign(new Error('closed'), { code: 'UND_ERR_SOCKET' }))
+  it('an error before the request is written is retried twice, then 503 upstream-unavailable: nothing was sent', async () => {
+    // MockAgent fails a replyWithError before the request's first byte, as a refused connection does.
+    t.upstream
+      .intercept({ path: '/products/!AutoUpdateDCV', method: 'POST' })
+      .replyWithError(Object.assign(new Error('closed'), { code: 'UND_ERR_SOCKET' }))
+      .times(3)
     const res = await post('/orders/1/dcv', { method: 'CNAME_CSR_HASH' })
-    expect(res.statusCode).toBe(502)
-    expect(res.json().outcome).toBe('unknown')
+    expect(res.statusCode).toBe(503)
+    expect(res.json()).toMatchObject({ type: '/problems/upstream-unavailable' })
+    expect(res.json().outcome).toBeUndefined()
+    t.agent.assertNoPendingInterceptors()
   })
 
   it('a timeout is 504 upstream-timeout with unknown outcome', async () => {

@@ -1,18 +1,18 @@
 import { once } from 'node:events'
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net'
-import pino from 'pino'
 import { MockAgent } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
-import { SectigoClient, type SectigoClientOptions } from '../../src/sectigo/client.js'
+import { SectigoClient, newCallRecord, type SectigoCallRecord, type SectigoClientOptions } from '../../src/sectigo/client.js'
+import type { Endpoint } from '../../src/sectigo/fields.js'
+import type { FormFields } from '../../src/sectigo/form-encoder.js'
 import { UpstreamFailure, problemForFailure } from '../../src/sectigo/upstream-failure.js'
-import { captureLogs } from '../helpers/log-capture.js'
 
 const PASSWORD = 'pw&loginName=evil'
 
-function makeLog() {
-  const logs = captureLogs()
-  return { logs, log: pino({ level: 'debug' }, logs) }
+/** One call with a fresh record; the record is kept on the returned promise for inspection. */
+function call(client: SectigoClient, endpoint: Endpoint, fields: FormFields = [], record: SectigoCallRecord = newCallRecord(endpoint)) {
+  return client.call(record, fields)
 }
 
 function options(overrides: Partial<SectigoClientOptions> = {}): SectigoClientOptions {
@@ -24,6 +24,7 @@ function options(overrides: Partial<SectigoClientOptions> = {}): SectigoClientOp
     connectTimeoutMs: 1000,
     maxConnections: 4,
     maxQueue: 4,
+    queueTimeoutMs: 1000,
     retryDelayMs: 1,
     ...overrides
   }
@@ -58,10 +59,11 @@ describe('SectigoClient with MockAgent', () => {
         return 'errorCode=0'
       })
     const client = new SectigoClient(options({ dispatcher: agent }))
-    const { log } = makeLog()
-    const result = await client.call('!AutoUpdateDCV', [['orderNumber', '1234567'], ['domainName', 'a&b=c']], log)
-    expect(result.reply.errorCode).toBe(0)
-    expect(result.attempts).toBe(1)
+    const record = newCallRecord('!AutoUpdateDCV')
+    const result = await call(client, '!AutoUpdateDCV', [['orderNumber', '1234567'], ['domainName', 'a&b=c']], record)
+    expect(result.errorCode).toBe(0)
+    expect(record.attempts).toHaveLength(1)
+    expect(record).toMatchObject({ sent: true, errorCode: 0 })
     expect(seen?.body).toBe('loginName=acme&loginPassword=pw%26loginName%3Devil&orderNumber=1234567&domainName=a%26b%3Dc')
     expect([...new URLSearchParams(seen?.body)]).toEqual([
       ['loginName', 'acme'],
@@ -73,45 +75,47 @@ describe('SectigoClient with MockAgent', () => {
     agent.assertNoPendingInterceptors()
   })
 
-  it('writes one log line per attempt with endpoint, duration, errorCode and attempt, never the body', async () => {
+  it('records every attempt with its outcome, code and timing, never the body', async () => {
     const { agent, pool } = mock()
     pool.intercept({ path: '/products/!AutoUpdateDCV', method: 'POST' }).replyWithError(connectError())
     pool.intercept({ path: '/products/!AutoUpdateDCV', method: 'POST' }).reply(200, 'errorCode=-47&errorMessage=x')
     const client = new SectigoClient(options({ dispatcher: agent }))
-    const { log, logs } = makeLog()
-    await client.call('!AutoUpdateDCV', [['orderNumber', '1']], log)
-    const lines = logs.records().filter((r) => r.sectigo)
-    expect(lines).toHaveLength(2)
-    expect(lines[0]).toMatchObject({ sectigo: { endpoint: '!AutoUpdateDCV', attempt: 1, outcome: 'connect', code: 'ECONNREFUSED' } })
-    expect(lines[1]).toMatchObject({ sectigo: { endpoint: '!AutoUpdateDCV', attempt: 2, outcome: 'reply', errorCode: -47, statusCode: 200 } })
-    expect(typeof (lines[1]?.sectigo as { durationMs: unknown }).durationMs).toBe('number')
-    expect(logs.text()).not.toContain('pw&')
-    expect(logs.text()).not.toContain('loginPassword')
+    const record = newCallRecord('!AutoUpdateDCV')
+    await call(client, '!AutoUpdateDCV', [['orderNumber', '1']], record)
+    expect(record.attempts).toHaveLength(2)
+    expect(record.attempts[0]).toMatchObject({ attempt: 1, outcome: 'connect', code: 'ECONNREFUSED', sent: false })
+    expect(record.attempts[1]).toMatchObject({ attempt: 2, outcome: 'reply', errorCode: -47, statusCode: 200, sent: true })
+    expect(typeof record.attempts[1]?.durationMs).toBe('number')
+    expect(record).toMatchObject({ sent: true, errorCode: -47 })
+    expect(JSON.stringify(record)).not.toContain('pw&')
+    expect(JSON.stringify(record)).not.toContain('loginPassword')
   })
 
   it('retries AutoUpdateDCV at most twice, only for connect failures', async () => {
     const { agent, pool } = mock()
     for (let i = 0; i < 3; i++) pool.intercept({ path: '/products/!AutoUpdateDCV', method: 'POST' }).replyWithError(connectError())
     const client = new SectigoClient(options({ dispatcher: agent }))
-    const failure = await failureOf(client.call('!AutoUpdateDCV', [], makeLog().log))
+    const failure = await failureOf(call(client, '!AutoUpdateDCV', []))
     expect(failure.kind).toBe('connect')
     expect(failure.outcome).toBe('not-sent')
     agent.assertNoPendingInterceptors()
     expect(problemForFailure(failure).slug).toBe('upstream-unavailable')
   })
 
-  it('does not retry AutoUpdateDCV once the connection was up', async () => {
+  it('counts an error before the first write as not sent, whatever its code', async () => {
+    // MockAgent fails a replyWithError before the request is written, as a refused connection
+    // would: with nothing written, the call is retried and reported as not sent.
     const { agent, pool } = mock()
     pool.intercept({ path: '/products/!AutoUpdateDCV', method: 'POST' }).replyWithError(socketError())
     pool.intercept({ path: '/products/!AutoUpdateDCV', method: 'POST' }).reply(200, 'errorCode=0')
     const client = new SectigoClient(options({ dispatcher: agent }))
-    const failure = await failureOf(client.call('!AutoUpdateDCV', [], makeLog().log))
-    expect(failure.kind).toBe('lost')
-    expect(failure.outcome).toBe('unknown')
-    expect(agent.pendingInterceptors()).toHaveLength(1)
-    const problem = problemForFailure(failure)
-    expect(problem.slug).toBe('upstream-bad-response')
-    expect(problem.options.outcome).toBe('unknown')
+    const record = newCallRecord('!AutoUpdateDCV')
+    expect((await call(client, '!AutoUpdateDCV', [], record)).errorCode).toBe(0)
+    expect(record.attempts.map((a) => [a.outcome, a.sent])).toEqual([
+      ['connect', false],
+      ['reply', true]
+    ])
+    agent.assertNoPendingInterceptors()
   })
 
   it('never sends AutoReplaceMC twice, even after a connect failure', async () => {
@@ -119,7 +123,7 @@ describe('SectigoClient with MockAgent', () => {
     pool.intercept({ path: '/products/!AutoReplaceMC', method: 'POST' }).replyWithError(connectError())
     pool.intercept({ path: '/products/!AutoReplaceMC', method: 'POST' }).reply(200, 'errorCode=0')
     const client = new SectigoClient(options({ dispatcher: agent }))
-    const failure = await failureOf(client.call('!AutoReplaceMC', [], makeLog().log))
+    const failure = await failureOf(call(client, '!AutoReplaceMC', []))
     expect(failure.kind).toBe('connect')
     expect(agent.pendingInterceptors()).toHaveLength(1)
   })
@@ -135,7 +139,7 @@ describe('SectigoClient with MockAgent', () => {
     const { agent, pool } = mock()
     pool.intercept({ path: '/products/!AutoReplaceMC', method: 'POST' }).reply(status, body)
     const client = new SectigoClient(options({ dispatcher: agent }))
-    const failure = await failureOf(client.call('!AutoReplaceMC', [], makeLog().log))
+    const failure = await failureOf(call(client, '!AutoReplaceMC', []))
     expect(failure.kind).toBe(kind)
     const problem = problemForFailure(failure)
     expect(problem.slug).toBe('upstream-bad-response')
@@ -148,11 +152,10 @@ describe('SectigoClient with MockAgent', () => {
     const { agent, pool } = mock()
     pool.intercept({ path: '/products/!AutoUpdateDCV', method: 'POST' }).reply(200, 'errorCode=0').delay(100).times(2)
     const client = new SectigoClient(options({ dispatcher: agent, maxConnections: 1, maxQueue: 1 }))
-    const { log } = makeLog()
-    const calls = [1, 2, 3].map(() => client.call('!AutoUpdateDCV', [], log).then(() => 'ok', (e: UpstreamFailure) => e.kind))
-    expect(client.inFlight).toBe(2)
+    const calls = [1, 2, 3].map(() => call(client, '!AutoUpdateDCV').then(() => 'ok', (e: UpstreamFailure) => e.kind))
+    expect([client.active, client.queued]).toEqual([1, 1])
     expect(await Promise.all(calls)).toEqual(['ok', 'ok', 'queue-full'])
-    expect(client.inFlight).toBe(0)
+    expect([client.active, client.queued]).toEqual([0, 0])
     const problem = problemForFailure(new UpstreamFailure('queue-full', 'x'))
     expect(problem.status).toBe(503)
     expect(problem.retryAfter).toBe(2)
@@ -201,13 +204,15 @@ describe('SectigoClient over real sockets', () => {
     await new Promise((resolve) => server.close(resolve))
     servers.pop()
     const client = new SectigoClient(options({ baseUrl: url }))
-    const { log, logs } = makeLog()
-    const failure = await failureOf(client.call('!AutoUpdateDCV', [], log))
+    const dcv = newCallRecord('!AutoUpdateDCV')
+    const failure = await failureOf(call(client, '!AutoUpdateDCV', [], dcv))
     expect(failure.kind).toBe('connect')
-    expect(logs.records().filter((r) => r.sectigo)).toHaveLength(3)
-    const replace = await failureOf(client.call('!AutoReplaceMC', [], log))
+    expect(dcv.attempts).toHaveLength(3)
+    expect(dcv.sent).toBe(false)
+    const replacement = newCallRecord('!AutoReplaceMC')
+    const replace = await failureOf(call(client, '!AutoReplaceMC', [], replacement))
     expect(replace.kind).toBe('connect')
-    expect(logs.records().filter((r) => r.sectigo)).toHaveLength(4)
+    expect(replacement.attempts).toHaveLength(1)
     await client.close()
   })
 
@@ -218,7 +223,7 @@ describe('SectigoClient over real sockets', () => {
       })
     })
     const client = new SectigoClient(options({ baseUrl: await listen(server) }))
-    const failure = await failureOf(client.call('!AutoReplaceMC', [['orderNumber', '1']], makeLog().log))
+    const failure = await failureOf(call(client, '!AutoReplaceMC', [['orderNumber', '1']]))
     expect(failure.kind).toBe('lost')
     expect(failure.outcome).toBe('unknown')
     expect(stats.connections).toBe(1)
@@ -228,7 +233,7 @@ describe('SectigoClient over real sockets', () => {
   it('reports a reset as soon as the connection opens as unknown for a replacement, never re-sent', async () => {
     const { server, stats } = rawServer((socket) => socket.resetAndDestroy())
     const client = new SectigoClient(options({ baseUrl: await listen(server) }))
-    const failure = await failureOf(client.call('!AutoReplaceMC', [], makeLog().log))
+    const failure = await failureOf(call(client, '!AutoReplaceMC', []))
     expect(['lost', 'connect']).toContain(failure.kind)
     expect(failure.kind === 'connect' ? 'not-sent' : 'unknown').toBe(failure.outcome)
     expect(stats.connections).toBe(1)
@@ -239,7 +244,7 @@ describe('SectigoClient over real sockets', () => {
     const { server, stats } = rawServer(() => undefined)
     const client = new SectigoClient(options({ baseUrl: await listen(server), timeoutMs: 300, connectTimeoutMs: 200 }))
     const started = Date.now()
-    const failure = await failureOf(client.call('!AutoUpdateDCV', [], makeLog().log))
+    const failure = await failureOf(call(client, '!AutoUpdateDCV', []))
     expect(failure.kind).toBe('timeout')
     expect(Date.now() - started).toBeLessThan(2000)
     expect(stats.connections).toBe(1)
@@ -255,7 +260,7 @@ describe('SectigoClient over real sockets', () => {
       res.on('close', () => clearInterval(timer))
     })
     const client = new SectigoClient(options({ baseUrl: await listen(server), timeoutMs: 300, connectTimeoutMs: 200 }))
-    const failure = await failureOf(client.call('!AutoReplaceMC', [], makeLog().log))
+    const failure = await failureOf(call(client, '!AutoReplaceMC', []))
     expect(failure.kind).toBe('timeout')
     await client.close()
   })
@@ -267,7 +272,7 @@ describe('SectigoClient over real sockets', () => {
       setTimeout(() => res.destroy(), 20)
     })
     const client = new SectigoClient(options({ baseUrl: await listen(server) }))
-    const failure = await failureOf(client.call('!AutoReplaceMC', [], makeLog().log))
+    const failure = await failureOf(call(client, '!AutoReplaceMC', []))
     expect(failure.kind).toBe('lost')
     expect(failure.outcome).toBe('unknown')
     await client.close()
@@ -287,7 +292,7 @@ describe('SectigoClient over real sockets', () => {
       pump()
     })
     const client = new SectigoClient(options({ baseUrl: await listen(server) }))
-    const failure = await failureOf(client.call('!AutoReplaceMC', [], makeLog().log))
+    const failure = await failureOf(call(client, '!AutoReplaceMC', []))
     expect(failure.kind).toBe('too-large')
     await client.close()
   })
@@ -297,9 +302,8 @@ describe('SectigoClient over real sockets', () => {
     const server = createHttpServer((_req, res) => res.end('errorCode=0'))
     server.on('connection', () => connections++)
     const client = new SectigoClient(options({ baseUrl: await listen(server) }))
-    const { log } = makeLog()
     // undici may open a second socket while the first is being released; it never opens one per call.
-    for (let i = 0; i < 10; i++) await client.call('!AutoUpdateDCV', [], log)
+    for (let i = 0; i < 10; i++) await call(client, '!AutoUpdateDCV', [])
     expect(connections).toBeLessThanOrEqual(2)
     await client.close()
   })
