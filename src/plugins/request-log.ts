@@ -10,7 +10,7 @@ function upstreamFields(call: SectigoCallRecord) {
   const last = call.attempts.at(-1)
   return {
     endpoint: call.endpoint,
-    outcome: last?.outcome ?? 'not-admitted',
+    outcome: call.outcome,
     sent: call.sent,
     attempts: call.attempts.length,
     queuedMs: round(call.queuedMs),
@@ -55,7 +55,7 @@ export const requestLog = fp(
       }
       if (call) line.sectigo = upstreamFields(call)
       if (abandoned) line.abandoned = true
-      const failed = reply.statusCode >= 500 || (call !== null && call.errorCode === undefined && call.attempts.length > 0)
+      const failed = reply.statusCode >= 500 || (call !== null && call.outcome !== undefined && call.outcome !== 'reply')
       if (failed) request.log.warn(line, 'request completed')
       else request.log.info(line, 'request completed')
     })

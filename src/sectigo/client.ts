@@ -51,6 +51,8 @@ export interface SectigoCallRecord {
   attempts: AttemptRecord[]
   /** Sectigo's code, when it answered. */
   errorCode?: number
+  /** How the call ended: `reply`, or the last failure's kind (`queue-full`, `timeout`, …). */
+  outcome?: 'reply' | FailureKind
   durationMs: number
 }
 
@@ -153,6 +155,7 @@ export class SectigoClient {
     } catch (err) {
       record.queuedMs = performance.now() - started
       record.durationMs = record.queuedMs
+      if (err instanceof UpstreamFailure) record.outcome = err.kind
       throw err
     }
     record.queuedMs = performance.now() - started
@@ -164,8 +167,10 @@ export class SectigoClient {
         try {
           const reply = await this.#attempt(record, body, attempt)
           record.errorCode = reply.errorCode
+          record.outcome = 'reply'
           return reply
         } catch (err) {
+          if (err instanceof UpstreamFailure) record.outcome = err.kind
           if (!(err instanceof UpstreamFailure) || attempt > MAX_RETRIES || !mayRetry(policy, err)) throw err
           await sleep(this.#backoff(attempt))
         }

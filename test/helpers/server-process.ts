@@ -19,7 +19,7 @@ export async function startServer(env: Record<string, string>, entry = 'src/serv
   const lines: string[] = []
   const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string)
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${lines.join('\n')}`)), 15_000)
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${lines.join('\n')}`)), 40_000)
     for (const stream of [child.stdout, child.stderr]) {
       if (!stream) continue
       createInterface({ input: stream }).on('line', (line) => {
