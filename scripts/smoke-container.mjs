@@ -1601,7 +1601,7 @@ async function composeStage(image, runtime, ctx) {
   const redisUrl = new URL(proxy.environment?.REDIS_URL ?? 'redis://invalid')
   expect(
     'docker-compose.yml: redis is the official image without persistence, the proxy uses it',
-    /^redis:\d/.test(redis.image ?? '') && redisUrl.hostname === 'redis' && (redis.command ?? []).join(' ').includes('--appendonly no') && /redis-cli/.test(JSON.stringify(redis.healthcheck?.test)),
+    /^redis:\d/.test(redis.image ?? '') && redisUrl.hostname === 'redis' && (redis.command ?? []).join(' ').includes('--appendonly yes') && /redis-cli/.test(JSON.stringify(redis.healthcheck?.test)),
     `${redis.image}, ${redisUrl.href}`
   )
   const published = (proxy.ports ?? []).map((p) => String(typeof p === 'object' ? p.target : p.split(':').at(-1)))

@@ -7,6 +7,8 @@ export interface FakeReply {
   delayMs?: number
   hang?: boolean
   body?: string
+  /** Answer with `connection: close`: the socket ends after this reply. */
+  close?: boolean
 }
 
 /**
@@ -21,6 +23,8 @@ export interface FakeSectigo {
   readonly peakSockets: number
   readonly peakConcurrentPosts: number
   reply: (endpoint: string, fields: URLSearchParams) => FakeReply
+  /** Destroys about `share` of the open sockets, whatever they are doing (connection churn). */
+  dropSockets(share: number): void
   /** Stops listening and drops every socket (the port may be taken again with `restart`). */
   stop(): Promise<void>
   restart(): Promise<void>
@@ -55,7 +59,7 @@ export async function startFakeSectigo(reply: FakeSectigo['reply'] = () => ({ bo
       if (answer.hang) return
       setTimeout(() => {
         if (res.destroyed) return finish()
-        res.writeHead(200, { 'content-type': 'text/plain' }).end(answer.body ?? 'errorCode=0')
+        res.writeHead(200, { 'content-type': 'text/plain', ...(answer.close ? { connection: 'close' } : {}) }).end(answer.body ?? 'errorCode=0')
         finish()
       }, answer.delayMs ?? 0)
     })
@@ -88,6 +92,9 @@ export async function startFakeSectigo(reply: FakeSectigo['reply'] = () => ({ bo
     },
     get peakConcurrentPosts() {
       return peakConcurrentPosts
+    },
+    dropSockets(share: number) {
+      for (const socket of sockets) if (Math.random() < share) socket.destroy()
     },
     async stop() {
       for (const socket of sockets) socket.destroy()
