@@ -115,7 +115,8 @@ export const ResendResult = Type.Object(
     email: Type.Optional(Type.String({ description: 'The address it was sent to, when one was given; otherwise the last one used.' })),
     dcvTemplateId: Type.Optional(Type.Integer({ description: 'Present when it was sent.' }))
   },
-  { $id: 'ResendResult', description: 'Sectigo accepted to send the DCV e-mail again.', examples: [{ orderNumber: '1000007', email: 'admin@example.com' }] }
+  // Closed, so that the answer union can tell it from a dry run's (every member here is optional).
+  { $id: 'ResendResult', additionalProperties: false, description: 'Sectigo accepted to send the DCV e-mail again.', examples: [{ orderNumber: '1000007', email: 'admin@example.com' }] }
 )
 export type ResendResult = Static<typeof ResendResult>
 
