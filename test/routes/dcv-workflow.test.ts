@@ -134,7 +134,7 @@ describe('POST /orders/{orderNumber}/dcv/resend', () => {
     const call = expectCall(t, '!ResendDCVEmail')
     await post('/orders/1/dcv/resend', { email })
     expect(call.fields()).toEqual([...CREDENTIALS, ['orderNumber', '1'], ['dcvEmailAddress', email]])
-    expect(call.body()).toContain('dcvEmailAddress=a%26b%3Dc%252B%2Bd'x%40example.com')
+    expect(call.body()).toContain("dcvEmailAddress=a%26b%3Dc%252B%2Bd'x%40example.com")
   })
 
   it.each([
