@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { DCV_EMAIL_LIST_FIELDS, DCV_METHODS, DOMAIN_DETAILS_FIELDS, MARK_PRODUCT_CODES, REPLY_KEYS, RESEND_FIELDS, type MarkProduct } from '../sectigo/fields.js'
-import { DcvMethod, Email, FQDN_PATTERN, StringEnum, upstream } from './common.js'
+import { Email, FQDN_PATTERN, StringEnum, upstream, type DcvMethod } from './common.js'
 
 // ---- GET /domains/{domainName}/dcv-email-addresses (GetDCVEmailAddressList) ----
 
