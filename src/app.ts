@@ -21,14 +21,19 @@ import { createScrubber } from './security/scrubber.js'
 import { problemHandler } from './problems/problem-handler.js'
 import { ProblemDoc, problemPages } from './problems/problem-pages.js'
 import { dcvRoutes } from './routes/dcv.js'
+import { dcvWorkflowRoutes } from './routes/dcv-workflow.js'
 import { healthRoutes } from './routes/health.js'
+import { orderStatusRoutes } from './routes/order-status.js'
 import { replacementRoutes } from './routes/replacement.js'
 import { DryRunResult, SECTIGO_FIELD_KEYWORD } from './schemas/common.js'
 import { DCV_SCHEMAS } from './schemas/dcv.js'
+import { DCV_WORKFLOW_SCHEMAS } from './schemas/dcv-workflow.js'
+import { ORDER_STATUS_SCHEMAS } from './schemas/order-status.js'
 import { PROBLEM_SCHEMAS } from './schemas/problem.js'
 import { REPLACEMENT_SCHEMAS } from './schemas/replacement.js'
 import { sectigoPlugin } from './sectigo/sectigo-plugin.js'
 import { startSandbox } from './sandbox.js'
+import { longestAnyCallMs } from './sectigo/call-budget.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -89,7 +94,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     // A slow upstream keeps a request silent for as long as a call can last; the socket must outlive it.
-    connectionTimeout: config.longestCallMs + 30_000,
+    connectionTimeout: longestAnyCallMs(config.sectigo) + 30_000,
     keepAliveTimeout: 72_000,
     requestTimeout: 30_000,
     ajv: {
@@ -121,7 +126,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   await app.register(idempotency, { ...config.idempotency, longestCallMs: config.longestCallMs, ...(deps.now ? { now: deps.now } : {}) })
   await app.register(requestLog)
 
-  for (const schema of [...PROBLEM_SCHEMAS, ProblemDoc, DryRunResult, ...DCV_SCHEMAS, ...REPLACEMENT_SCHEMAS]) app.addSchema(schema)
+  for (const schema of [...PROBLEM_SCHEMAS, ProblemDoc, DryRunResult, ...DCV_SCHEMAS, ...REPLACEMENT_SCHEMAS, ...DCV_WORKFLOW_SCHEMAS, ...ORDER_STATUS_SCHEMAS]) app.addSchema(schema)
 
   app.addHook('onSend', async (_request, reply) => {
     // Answers name orders and callers: no cache may keep them. Swagger UI's assets set their own.
@@ -134,6 +139,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   await app.register(problemPages)
   await app.register(dcvRoutes)
   await app.register(replacementRoutes)
+  await app.register(dcvWorkflowRoutes)
+  await app.register(orderStatusRoutes)
 
   notAllowed.install()
 

@@ -27,9 +27,12 @@ describe('problem+json for every error', () => {
   })
 
   it('answers a known path with another method with 405 and Allow', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/orders/1/dcv' })
+    const res = await t.app.inject({ method: 'GET', url: '/orders/1/replacement' })
     expect(res.statusCode).toBe(405)
     expect(res.headers.allow).toBe('POST')
+    const both = await t.app.inject({ method: 'PUT', url: '/orders/1/dcv' })
+    expect(both.statusCode).toBe(405)
+    expect(String(both.headers.allow).split(/,\s*/)).toEqual(expect.arrayContaining(['GET', 'POST']))
     expect(res.json()).toMatchObject({ type: '/problems/method-not-allowed', status: 405 })
     const del = await t.app.inject({ method: 'DELETE', url: '/healthz' })
     expect(del.statusCode).toBe(405)

@@ -1,7 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 
-export const SCOPES = ['dcv:write', 'replacement:write'] as const
+// Each scope stands alone: `dcv:write` does not imply `dcv:read`; a key lists every scope it needs.
+export const SCOPES = ['dcv:write', 'replacement:write', 'dcv:read', 'orders:read'] as const
 export type Scope = (typeof SCOPES)[number]
 
 export const ApiKeyEntry = Type.Object(

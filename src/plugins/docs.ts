@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { SERVICE_DESCRIPTION, SERVICE_NAME, SERVICE_VERSION } from '../meta.js'
 import { DCV_REQUEST_EXAMPLES } from '../schemas/dcv.js'
+import { RESEND_REQUEST_EXAMPLES } from '../schemas/dcv-workflow.js'
 import { REPLACEMENT_REQUEST_EXAMPLES } from '../schemas/replacement.js'
 
 /**
@@ -30,7 +31,9 @@ type Examples = Record<string, { summary: string; value: unknown }>
 const REQUEST_EXAMPLES: Record<string, Examples> = {
   updateOrderDcv: DCV_REQUEST_EXAMPLES,
   updateBaseOrderDcv: DCV_REQUEST_EXAMPLES,
-  replaceMarkCertificate: REPLACEMENT_REQUEST_EXAMPLES
+  replaceMarkCertificate: REPLACEMENT_REQUEST_EXAMPLES,
+  resendOrderDcvEmail: RESEND_REQUEST_EXAMPLES,
+  resendBaseOrderDcvEmail: RESEND_REQUEST_EXAMPLES
 }
 
 type Operation = { operationId?: string; requestBody?: { content?: Record<string, { examples?: Examples }> } }
@@ -57,8 +60,13 @@ Internal applications call this JSON API; the service turns each call into Secti
 * **Sandbox:** without credentials the service answers from a built-in Sectigo simulator; see the README for the seeded orders (for example \`1000001\` for DCV, \`2000001\` for a replacement).`
 
 export const TAGS = [
-  { name: 'dcv', description: "Domain control validation methods (Sectigo's `!AutoUpdateDCV`)." },
+  {
+    name: 'dcv',
+    description:
+      "Domain control validation: accepted e-mail addresses, methods, resending the e-mail and per-domain status (Sectigo's `!GetDCVEmailAddressList`, `!AutoUpdateDCV`, `!ResendDCVEmail`, `!GetMDCDomainDetails`)."
+  },
   { name: 'replacement', description: "Replacement of VMC and CMC mark certificates (Sectigo's `!AutoReplaceMC`)." },
+  { name: 'orders', description: "Order status, validity and replacement orders (Sectigo's `!GetDetailedOrderStatus`)." },
   { name: 'problems', description: 'Documentation of every problem type the service answers with.' },
   { name: 'operations', description: 'Health, readiness and metrics.' }
 ]

@@ -29,7 +29,7 @@ export const PROBLEM_TYPES = {
   forbidden: {
     status: 403,
     title: 'Forbidden',
-    meaning: "The API key is valid but lacks the route's scope (`dcv:write` or `replacement:write`).",
+    meaning: "The API key is valid but lacks the route's scope (`dcv:write`, `dcv:read`, `orders:read` or `replacement:write`).",
     action: 'Ask the operators for a key with the needed scope.'
   },
   'not-found': {

@@ -39,9 +39,19 @@ export function longestCallMs(bounds: CallBounds, policy: RetryPolicy): number {
 /**
  * The one figure that sizes everything that must outlive a call: the shortest idempotency
  * retention accepted, the age at which an in-flight record's owner is taken for dead, and the
- * default shutdown grace. The longest call of any endpoint the service speaks to.
+ * default shutdown grace. The longest call of any write: a write cut short leaves an unknown
+ * outcome, while a read (retried on timeouts, so longer) changes nothing and is simply asked again.
  */
 export function longestInFlightMs(bounds: CallBounds): number {
-  const policies = new Set(Object.values(RETRY_POLICY))
-  return Math.ceil(Math.max(...[...policies].map((policy) => longestCallMs(bounds, policy))))
+  return longestOf(bounds, (policy) => policy !== 'transport')
+}
+
+/** The longest call of any endpoint, reads included: how long a caller's socket may stay silent. */
+export function longestAnyCallMs(bounds: CallBounds): number {
+  return longestOf(bounds, () => true)
+}
+
+function longestOf(bounds: CallBounds, include: (policy: RetryPolicy) => boolean): number {
+  const policies = [...new Set(Object.values(RETRY_POLICY))].filter(include)
+  return Math.ceil(Math.max(...policies.map((policy) => longestCallMs(bounds, policy))))
 }

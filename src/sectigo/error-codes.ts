@@ -15,23 +15,29 @@ export interface SectigoCode {
 
 const DCV: Endpoint = '!AutoUpdateDCV'
 const REPL: Endpoint = '!AutoReplaceMC'
+const LIST: Endpoint = '!GetDCVEmailAddressList'
+const RESEND: Endpoint = '!ResendDCVEmail'
+const DETAILS: Endpoint = '!GetMDCDomainDetails'
+const STATUS: Endpoint = '!GetDetailedOrderStatus'
+/** The codes every page of the legacy API lists (docs/sectigo-protocol.md, "Error codes"). */
+const ALL: readonly Endpoint[] = [DCV, REPL, LIST, RESEND, DETAILS, STATUS]
 
-/** Every code on the two pages, plus -42 (documented for other endpoints of the same API). */
+/** Every code on the six pages, plus -42 (documented for other endpoints of the same API). */
 export const SECTIGO_CODES: Readonly<Record<number, SectigoCode>> = {
-  [-1]: { slug: 'upstream-rejected-request', message: 'Request was not made over https!', endpoints: [DCV, REPL] },
-  [-2]: { slug: 'upstream-rejected-request', message: "'xxxx' is an unrecognized argument!", endpoints: [DCV, REPL] },
-  [-3]: { slug: 'invalid-argument', message: "The 'xxxx' argument is missing!", endpoints: [DCV, REPL] },
-  [-4]: { slug: 'invalid-argument', message: "The value of the 'xxxx' argument is invalid!", endpoints: [DCV, REPL] },
+  [-1]: { slug: 'upstream-rejected-request', message: 'Request was not made over https!', endpoints: ALL },
+  [-2]: { slug: 'upstream-rejected-request', message: "'xxxx' is an unrecognized argument!", endpoints: ALL },
+  [-3]: { slug: 'invalid-argument', message: "The 'xxxx' argument is missing!", endpoints: ALL },
+  [-4]: { slug: 'invalid-argument', message: "The value of the 'xxxx' argument is invalid!", endpoints: ALL },
   [-7]: { slug: 'invalid-argument', message: "'xx' is not a valid ISO-3166 country!", endpoints: [REPL] },
-  [-14]: { slug: 'upstream-error', message: 'An unknown error occurred!', endpoints: [DCV, REPL] },
+  [-14]: { slug: 'upstream-error', message: 'An unknown error occurred!', endpoints: ALL },
   [-16]: {
     slug: 'upstream-authentication-failed',
     message: 'Incorrect login details, account is locked, password has expired or your source IP is blocked.',
-    endpoints: [DCV, REPL]
+    endpoints: ALL
   },
-  [-17]: { slug: 'upstream-rejected-request', message: 'Request used GET rather than POST!', endpoints: [DCV, REPL] },
+  [-17]: { slug: 'upstream-rejected-request', message: 'Request used GET rather than POST!', endpoints: ALL },
   [-36]: { slug: 'certificate-expired', message: 'The certificate has already expired!', endpoints: [REPL] },
-  [-42]: { slug: 'upstream-rate-limited', message: 'Call limit reached, please try again later', endpoints: [DCV, REPL], invitesRetry: true },
+  [-42]: { slug: 'upstream-rate-limited', message: 'Call limit reached, please try again later', endpoints: ALL, invitesRetry: true },
   [-47]: { slug: 'domain-already-validated', message: 'domainName is already validated!', endpoints: [DCV] },
   [-90]: { slug: 'permission-denied', message: "Permission denied for using 'voucher' with 'xxxx'", endpoints: [DCV, REPL] },
   [-91]: { slug: 'permission-denied', message: "Permission denied! 'xxxx'", endpoints: [REPL] },

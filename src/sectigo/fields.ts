@@ -2,7 +2,13 @@
 // Names follow upstream-notes.md (lower camelCase everywhere, whatever capitals the pages use),
 // so a correction from Sectigo is a one-line change here.
 
-export type Endpoint = '!AutoUpdateDCV' | '!AutoReplaceMC'
+export type Endpoint =
+  | '!AutoUpdateDCV'
+  | '!AutoReplaceMC'
+  | '!GetDCVEmailAddressList'
+  | '!ResendDCVEmail'
+  | '!GetMDCDomainDetails'
+  | '!GetDetailedOrderStatus'
 
 /**
  * When a call may be sent again. `never`: a write that may cost money (AutoReplaceMC) goes out once.
@@ -13,7 +19,12 @@ export type RetryPolicy = 'never' | 'not-sent' | 'transport'
 
 export const RETRY_POLICY: Record<Endpoint, RetryPolicy> = {
   '!AutoUpdateDCV': 'not-sent',
-  '!AutoReplaceMC': 'never'
+  '!AutoReplaceMC': 'never',
+  '!GetDCVEmailAddressList': 'transport',
+  // Another e-mail to a person's mailbox is harmless but not nothing: sent again only if never written.
+  '!ResendDCVEmail': 'not-sent',
+  '!GetMDCDomainDetails': 'transport',
+  '!GetDetailedOrderStatus': 'transport'
 }
 
 /** Who controls a field: the service itself, a path parameter, or a member of the JSON body. */
@@ -124,12 +135,88 @@ export const REPLACEMENT_FIELDS = {
   showReplOrderNumber: field('showReplOrderNumber', service, 'fixed', 1)
 } as const satisfies Record<string, FieldSpec>
 
+/** GetDCVEmailAddressList: `product` only for mark certificates (801 VMC, 803 CMC). */
+export const DCV_EMAIL_LIST_FIELDS = {
+  loginName: field('loginName', service, 'fixed', 64),
+  loginPassword: field('loginPassword', service, 'fixed', 128),
+  domainName: field('domainName', parameter('domainName'), 'text', 255),
+  product: field('product', parameter('product'), 'text'),
+  // Always 1 (text): the JSON form's layout is not documented on the pages we could read.
+  responseFormat: field('responseFormat', service, 'fixed', 1)
+} as const satisfies Record<string, FieldSpec>
+
+/** ResendDCVEmail: the order by number or base number, an optional new address and template. */
+export const RESEND_FIELDS = {
+  loginName: field('loginName', service, 'fixed', 64),
+  loginPassword: field('loginPassword', service, 'fixed', 128),
+  orderNumber: field('orderNumber', parameter('orderNumber'), 'text'),
+  baseOrderNumber: field('baseOrderNumber', parameter('baseOrderNumber'), 'text'),
+  dcvEmailAddress: field('dcvEmailAddress', member('/email'), 'text', 255),
+  dcvTemplateID: field('dcvTemplateID', member('/dcvTemplateId'), 'text')
+} as const satisfies Record<string, FieldSpec>
+
+/** GetMDCDomainDetails: per-domain DCV state of an order, asked for URL-encoded. */
+export const DOMAIN_DETAILS_FIELDS = {
+  loginName: field('loginName', service, 'fixed', 64),
+  loginPassword: field('loginPassword', service, 'fixed', 128),
+  orderNumber: field('orderNumber', parameter('orderNumber'), 'text'),
+  responseFormat: field('responseFormat', service, 'fixed', 1)
+} as const satisfies Record<string, FieldSpec>
+
+/** GetDetailedOrderStatus: always the fullest query (2: with replacement orders) and the validity period. */
+export const ORDER_STATUS_FIELDS = {
+  loginName: field('loginName', service, 'fixed', 64),
+  loginPassword: field('loginPassword', service, 'fixed', 128),
+  orderNumber: field('orderNumber', parameter('orderNumber'), 'text'),
+  queryType: field('queryType', service, 'fixed', 1),
+  showValidityPeriod: field('showValidityPeriod', service, 'fixed', 1),
+  responseFormat: field('responseFormat', service, 'fixed', 1)
+} as const satisfies Record<string, FieldSpec>
+
+export const DCV_EMAIL_LIST_FIXED_FIELDS: ReadonlyArray<readonly [keyof typeof DCV_EMAIL_LIST_FIELDS, string]> = [['responseFormat', '1']]
+export const DOMAIN_DETAILS_FIXED_FIELDS: ReadonlyArray<readonly [keyof typeof DOMAIN_DETAILS_FIELDS, string]> = [['responseFormat', '1']]
+export const ORDER_STATUS_FIXED_FIELDS: ReadonlyArray<readonly [keyof typeof ORDER_STATUS_FIELDS, string]> = [
+  ['queryType', '2'],
+  ['showValidityPeriod', 'Y'],
+  ['responseFormat', '1']
+]
+
+/** GetDCVEmailAddressList's `product` codes, by the name the JSON API uses. */
+export const MARK_PRODUCT_CODES = { VMC: '801', CMC: '803' } as const
+export type MarkProduct = keyof typeof MARK_PRODUCT_CODES
+
+/**
+ * The keys the service reads in the four read replies. The pages' response tables were only
+ * partly readable (docs/sectigo-protocol.md says which names are confirmed and which are chosen):
+ * a correction is a one-line change here.
+ */
+export const REPLY_KEYS = {
+  emailList: {
+    domainName: 'domain_name',
+    whois: 'whois_email',
+    /** `level<N>_email`: the role mailboxes at the domain of N labels. */
+    level: /^level(\d{1,3})_email$/
+  },
+  domainDetails: { domainName: 'domainName', method: 'dcvMethod', status: 'dcvStatus' },
+  orderStatus: {
+    certificateStatus: 'certificateStatus',
+    validationStatus: 'validationStatus',
+    notBefore: 'notBefore',
+    notAfter: 'notAfter',
+    replacementOrderNumber: 'replacementOrderNumber'
+  }
+} as const
+
 export type DcvFieldName = keyof typeof DCV_FIELDS
 export type ReplacementFieldName = keyof typeof REPLACEMENT_FIELDS
 
 export const FIELDS_BY_ENDPOINT: Record<Endpoint, Readonly<Record<string, FieldSpec>>> = {
   '!AutoUpdateDCV': DCV_FIELDS,
-  '!AutoReplaceMC': REPLACEMENT_FIELDS
+  '!AutoReplaceMC': REPLACEMENT_FIELDS,
+  '!GetDCVEmailAddressList': DCV_EMAIL_LIST_FIELDS,
+  '!ResendDCVEmail': RESEND_FIELDS,
+  '!GetMDCDomainDetails': DOMAIN_DETAILS_FIELDS,
+  '!GetDetailedOrderStatus': ORDER_STATUS_FIELDS
 }
 
 const SPECS_BY_NAME = new Map<Endpoint, ReadonlyMap<string, FieldSpec>>(

@@ -27,7 +27,7 @@ export function replacementFacts(reply: SectigoReply): ReplyFacts {
   let status: string | undefined
   let replacement: string | undefined
   let term: ReplyFacts['productTerm']
-  if (reply.format === 'urlencoded') {
+  if (reply.format === 'urlencoded' || reply.format === 'json') {
     status = replyValue(reply, 'certificateStatus')
     replacement = replyValue(reply, 'replOrderNumber')
     term = productTerm(replyValue(reply, 'productTermStartDate'), replyValue(reply, 'productTermEndDate'), replyValue(reply, 'productTermDuration'))

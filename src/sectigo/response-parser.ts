@@ -1,7 +1,7 @@
 // The one parser for Sectigo's replies, in every form upstream-notes.md records. The format is
 // recognised from the body, never from the Content-Type, which Sectigo does not set reliably.
 
-export type ReplyFormat = 'urlencoded' | 'newline' | 'percent-encoded-newline'
+export type ReplyFormat = 'urlencoded' | 'newline' | 'percent-encoded-newline' | 'json'
 
 export interface SectigoReply {
   format: ReplyFormat
@@ -9,7 +9,7 @@ export interface SectigoReply {
   errorMessage?: string
   errorItem?: string
   errorDetail?: string
-  /** URL-encoded replies: every value of every key, in order (keys can repeat). */
+  /** URL-encoded and JSON replies: every value of every key, in order (keys can repeat; a JSON array gives several). */
   values: ReadonlyMap<string, readonly string[]>
   /** Newline replies: the lines after the status line (and after the message on an error). */
   lines: readonly string[]
@@ -32,6 +32,9 @@ export function parseReply(body: string): SectigoReply {
   if (text.trim() === '') throw new BadReplyError('is empty')
   if (/^\s*</.test(text)) throw new BadReplyError('is markup, not a Sectigo reply')
 
+  // The read endpoints answer JSON for responseFormat=2; the service asks for the other forms,
+  // but a JSON answer is still read rather than called broken.
+  if (/^\s*\{/.test(text)) return parseJson(text)
   if (NEWLINE_REPLY.test(text)) return parseNewline(text, 'newline')
   if (PERCENT_NEWLINE_REPLY.test(text)) {
     let decoded: string
@@ -83,6 +86,39 @@ function parseUrlEncoded(text: string): SectigoReply {
   const errorDetail = first('errorDetail')
   return {
     format: 'urlencoded',
+    errorCode,
+    ...(errorMessage !== undefined ? { errorMessage } : {}),
+    ...(errorItem ? { errorItem } : {}),
+    ...(errorDetail ? { errorDetail } : {}),
+    values,
+    lines: []
+  }
+}
+
+/** A flat JSON object: scalar members become values, arrays of scalars several values of one key. */
+function parseJson(text: string): SectigoReply {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    throw new BadReplyError('is broken JSON')
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new BadReplyError('is JSON but not an object')
+  const values = new Map<string, string[]>()
+  for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
+    const items = Array.isArray(value) ? value : [value]
+    const scalars = items.filter((v): v is string | number | boolean => ['string', 'number', 'boolean'].includes(typeof v)).map(String)
+    if (scalars.length > 0) values.set(key, scalars)
+  }
+  const code = values.get('errorCode')?.[0]
+  if (code === undefined) throw new BadReplyError('has no errorCode')
+  const errorCode = toCode(code.trim())
+  const first = (key: string) => values.get(key)?.[0]
+  const errorMessage = first('errorMessage')
+  const errorItem = first('errorItem')
+  const errorDetail = first('errorDetail')
+  return {
+    format: 'json',
     errorCode,
     ...(errorMessage !== undefined ? { errorMessage } : {}),
     ...(errorItem ? { errorItem } : {}),

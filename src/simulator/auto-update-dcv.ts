@@ -4,7 +4,7 @@
 import { answer, answerError, faultOutcome, firstChecks, recordCall, type Call, type EndpointRules, type Outcome } from './call.js'
 import { isAcceptableDcvEmail, isWildcard, sameDomain } from './domain-names.js'
 import { common, dcvMessages, type SectigoError } from './messages.js'
-import type { DcvMethod, DomainState, Order } from './order-book.js'
+import { emailSent, type DcvMethod, type DomainState, type Order } from './order-book.js'
 import { failure, success, type Result } from './replies.js'
 import { isPositiveInt32, tooLong } from './values.js'
 import type { FormArguments } from './form.js'
@@ -73,18 +73,19 @@ export function autoUpdateDcv(call: Call): Outcome<void> {
     domain.method = method
     domain.email = method === 'EMAIL' ? email : null
   }
+  if (plan.value.changes.some((change) => change.method === 'EMAIL')) emailSent(order)
   recordCall(order, '!AutoUpdateDCV', call)
   return answer(success(undefined))
 }
 
-interface Found {
+export interface Found {
   readonly order: Order
   readonly argument: 'orderNumber' | 'baseOrderNumber'
   readonly given: string
 }
 
 /** Exactly one of orderNumber and baseOrderNumber; sending both is refused on the second. */
-function lookUp(call: Call): Result<Found> {
+export function lookUp(call: Call): Result<Found> {
   const orderNumber = call.args.get('orderNumber') || undefined
   const baseOrderNumber = call.args.get('baseOrderNumber') || undefined
   if (orderNumber !== undefined && baseOrderNumber !== undefined) return failure(common.invalid('baseOrderNumber'))

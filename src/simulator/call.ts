@@ -3,7 +3,7 @@
 
 import type { FormArguments } from './form.js'
 import { common, type SectigoError } from './messages.js'
-import type { Fault, Order, OrderBook } from './order-book.js'
+import type { Fault, Order, OrderBook, SimulatedEndpoint } from './order-book.js'
 import type { Result } from './replies.js'
 
 export interface Account {
@@ -79,7 +79,7 @@ export function faultOutcome<S>(fault: Fault, failed: SectigoError, slowSuccess:
 }
 
 /** Records a successful call on the order, without the account's credentials. */
-export function recordCall(order: Order, endpoint: '!AutoUpdateDCV' | '!AutoReplaceMC', call: Call): void {
+export function recordCall(order: Order, endpoint: SimulatedEndpoint, call: Call): void {
   order.calls.push({ endpoint, arguments: call.args.toRecord(CREDENTIALS) })
 }
 

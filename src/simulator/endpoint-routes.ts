@@ -1,13 +1,29 @@
-// The two legacy endpoints. Every method is routed here so that anything but POST gets
+// The legacy endpoints. Every method is routed here so that anything but POST gets
 // Sectigo's -17 rather than a 404 or 405.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { autoReplaceMc, replyFormat } from './auto-replace-mc.js'
 import { autoUpdateDcv } from './auto-update-dcv.js'
+import { getDcvEmailAddressList } from './get-dcv-email-address-list.js'
+import { getDetailedOrderStatus } from './get-detailed-order-status.js'
+import { getMdcDomainDetails } from './get-mdc-domain-details.js'
+import { formatForErrors } from './read-arguments.js'
+import { resendDcvEmail } from './resend-dcv-email.js'
 import type { Account, Outcome } from './call.js'
 import { FormArguments } from './form.js'
 import type { OrderBook } from './order-book.js'
-import { replaceContentType, URL_ENCODED, writeDcvReply, writeReplaceReply, type Result, type WrittenReply } from './replies.js'
+import {
+  JSON_TYPE,
+  replaceContentType,
+  TEXT_PLAIN,
+  URL_ENCODED,
+  writeDcvReply,
+  writeListReply,
+  writePairsReply,
+  writeReplaceReply,
+  type Result,
+  type WrittenReply
+} from './replies.js'
 import type { SlowWaits } from './slow-waits.js'
 
 export interface EndpointDeps {
@@ -40,6 +56,31 @@ export function registerEndpoints(app: FastifyInstance, deps: EndpointDeps): voi
     const call = { method: request.method, args, book: deps.book, account: deps.account, now: nowSeconds }
     return send(request, reply, deps, autoReplaceMc(call), (result) => writeReplaceReply(format, result), replaceContentType(format))
   })
+
+  app.all('/products/!GetDCVEmailAddressList', async (request, reply) => {
+    const args = argumentsOf(request)
+    const format = formatForErrors(args)
+    const call = { method: request.method, args, book: deps.book, account: deps.account, now: nowSeconds }
+    return send(request, reply, deps, getDcvEmailAddressList(call), (result) => writeListReply(format, result), format === 2 ? JSON_TYPE : TEXT_PLAIN)
+  })
+
+  // ResendDCVEmail has no responseFormat: always URL-encoded, like AutoUpdateDCV.
+  app.all('/products/!ResendDCVEmail', async (request, reply) => {
+    const call = { method: request.method, args: argumentsOf(request), book: deps.book, account: deps.account, now: nowSeconds }
+    return send(request, reply, deps, resendDcvEmail(call), (result) => writePairsReply(1, result), URL_ENCODED)
+  })
+
+  for (const [path, endpoint] of [
+    ['/products/!GetMDCDomainDetails', getMdcDomainDetails],
+    ['/products/!GetDetailedOrderStatus', getDetailedOrderStatus]
+  ] as const) {
+    app.all(path, async (request, reply) => {
+      const args = argumentsOf(request)
+      const format = formatForErrors(args)
+      const call = { method: request.method, args, book: deps.book, account: deps.account, now: nowSeconds }
+      return send(request, reply, deps, endpoint(call), (result) => writePairsReply(format, result), format === 2 ? JSON_TYPE : URL_ENCODED)
+    })
+  }
 }
 
 /** POST arguments come from the form body only; other methods' (for the -17 reply) from the query too. */

@@ -32,8 +32,10 @@ export interface ProductTerm {
   durationDays: number
 }
 
+export type SimulatedEndpoint = '!AutoUpdateDCV' | '!AutoReplaceMC' | '!ResendDCVEmail'
+
 export interface RecordedCall {
-  endpoint: '!AutoUpdateDCV' | '!AutoReplaceMC'
+  endpoint: SimulatedEndpoint
   /** The arguments of the successful call, without loginName and loginPassword. */
   arguments: Record<string, string>
 }
@@ -53,6 +55,14 @@ export interface Order {
   replacedOrderNumber?: string
   replacements: string[]
   calls: RecordedCall[]
+  /**
+   * The walkable order: once a DCV e-mail is sent (AutoUpdateDCV to EMAIL, or ResendDCVEmail),
+   * its EMAIL domains validate at this many-th status read (GetMDCDomainDetails or
+   * GetDetailedOrderStatus) after it.
+   */
+  validateAfterReads?: number
+  /** Status reads still to come before the EMAIL domains validate; null when no e-mail is out. */
+  readsUntilValidated?: number | null
 }
 
 export const FIRST_REPLACEMENT_ORDER_NUMBER = 3000001
@@ -118,6 +128,34 @@ export class OrderBook {
     original.replacements.push(orderNumber)
     return order
   }
+}
+
+/** A DCV e-mail went out: on the walkable order, start counting status reads. */
+export function emailSent(order: Order): void {
+  if (order.validateAfterReads !== undefined) order.readsUntilValidated = order.validateAfterReads
+}
+
+/** A status read of the order: on the walkable order, the countdown may end in validation. */
+export function statusRead(order: Order, now: number): void {
+  if (order.readsUntilValidated === undefined || order.readsUntilValidated === null) return
+  order.readsUntilValidated -= 1
+  if (order.readsUntilValidated > 0) return
+  order.readsUntilValidated = null
+  for (const domain of order.domains) if (domain.method === 'EMAIL') domain.validated = true
+  settleIfValidated(order, now)
+}
+
+/** Every domain validated (the admin call): the order is then issued, with a fresh term. */
+export function validateAll(order: Order, now: number): void {
+  for (const domain of order.domains) domain.validated = true
+  order.readsUntilValidated = null
+  settleIfValidated(order, now)
+}
+
+function settleIfValidated(order: Order, now: number): void {
+  if (order.status !== 'Pending Validation' || !order.domains.every((domain) => domain.validated)) return
+  order.status = 'Issued'
+  order.productTerm ??= { start: now, end: now + REPLACEMENT_TERM_DAYS * 86_400, durationDays: REPLACEMENT_TERM_DAYS }
 }
 
 /** The JSON view of an order for `GET /__simulator/orders/:orderNumber`. */

@@ -71,3 +71,43 @@ function writeReplaceLines(result: Result<ReplacementShown>): WrittenReply {
   if (shown.replOrderNumber !== undefined) lines.push(shown.replOrderNumber)
   return { contentType: TEXT_PLAIN, body: lines.map((line) => `${line}\n`).join('') }
 }
+
+export const JSON_TYPE = 'application/json; charset=utf-8'
+
+/** The read endpoints' `responseFormat`: 1 (their default, text or URL-encoded) or 2 (JSON). */
+export type ReadFormat = 1 | 2
+
+function errorObject(error: SectigoError): Record<string, string | number> {
+  return { errorCode: error.code, errorMessage: error.message, ...(error.item === undefined ? {} : { errorItem: error.item }) }
+}
+
+/**
+ * Replies made of (key, value) pairs: URL-encoded for format 1, a flat JSON object for 2 (keys
+ * that repeat become an array). ResendDCVEmail, GetMDCDomainDetails and GetDetailedOrderStatus.
+ */
+export function writePairsReply(format: ReadFormat, result: Result<ReadonlyArray<readonly [string, string]>>): WrittenReply {
+  if (format === 2) {
+    if (!result.ok) return { contentType: JSON_TYPE, body: JSON.stringify(errorObject(result.error)) }
+    const out: Record<string, string | number | string[]> = { errorCode: 0 }
+    for (const [key, value] of result.value) {
+      const had = out[key]
+      out[key] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [String(had), value]
+    }
+    return { contentType: JSON_TYPE, body: JSON.stringify(out) }
+  }
+  if (!result.ok) return { contentType: URL_ENCODED, body: errorPairs(result.error).toString() }
+  const params = new URLSearchParams({ errorCode: '0' })
+  for (const [key, value] of result.value) params.append(key, value)
+  return { contentType: URL_ENCODED, body: params.toString() }
+}
+
+/**
+ * GetDCVEmailAddressList's format 1: a status line, then `key<TAB>value` lines (on an error, the
+ * message on line 2). Format 2 is the same keys as one JSON object.
+ */
+export function writeListReply(format: ReadFormat, result: Result<ReadonlyArray<readonly [string, string]>>): WrittenReply {
+  if (format === 2) return writePairsReply(2, result)
+  if (!result.ok) return { contentType: TEXT_PLAIN, body: `${result.error.code}\n${result.error.message}\n` }
+  const lines = ['0', ...result.value.map(([key, value]) => `${key}\t${value}`)]
+  return { contentType: TEXT_PLAIN, body: lines.map((line) => `${line}\n`).join('') }
+}

@@ -44,6 +44,17 @@ export function seedOrders(): Order[] {
       domains: [emailDomain('example.net', 'admin@example.net', true), emailDomain('www.example.net', 'admin@example.net')]
     }),
     order({ orderNumber: '1000005', kind: 'SSL', status: 'On Hold', domains: [emailDomain('hold.example.com', 'admin@hold.example.com')] }),
+    // The walkable order of the README's workflow: its EMAIL domain validates at the second
+    // status read after a DCV e-mail was sent.
+    order({
+      orderNumber: '1000007',
+      baseOrderNumber: '5000007',
+      kind: 'SSL',
+      status: 'Pending Validation',
+      domains: [emailDomain('mail.example.com', 'admin@mail.example.com')],
+      validateAfterReads: 2,
+      readsUntilValidated: null
+    }),
     order({
       orderNumber: '1000006',
       kind: 'SSL',

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp, type App } from '../../src/app.js'
 import { loadConfig } from '../../src/config/load-config.js'
 import { DCV_REQUEST_EXAMPLES } from '../../src/schemas/dcv.js'
+import { RESEND_REQUEST_EXAMPLES } from '../../src/schemas/dcv-workflow.js'
 import { REPLACEMENT_REQUEST_EXAMPLES } from '../../src/schemas/replacement.js'
 import { captureLogs } from '../helpers/log-capture.js'
 
@@ -17,7 +18,8 @@ afterAll(async () => {
 
 const cases = [
   ...Object.entries(DCV_REQUEST_EXAMPLES).map(([name, ex]) => ['dcv', name, ex] as const),
-  ...Object.entries(REPLACEMENT_REQUEST_EXAMPLES).map(([name, ex]) => ['replacement', name, ex] as const)
+  ...Object.entries(REPLACEMENT_REQUEST_EXAMPLES).map(([name, ex]) => ['replacement', name, ex] as const),
+  ...Object.entries(RESEND_REQUEST_EXAMPLES).map(([name, ex]) => ['dcv/resend', name, ex] as const)
 ]
 
 describe('documented request examples against the sandbox', () => {
@@ -33,4 +35,15 @@ describe('documented request examples against the sandbox', () => {
       if (/DCV instructions/.test(example.summary)) expect(res.json().dcvInstructions.length).toBeGreaterThan(0)
     }
   })
+})
+
+// The read routes' parameter examples are what Swagger UI prefills: each answers 200 in the sandbox.
+describe('documented parameter examples of the read routes', () => {
+  it.each(['/domains/www.example.com/dcv-email-addresses', '/domains/brand.example/dcv-email-addresses?product=VMC', '/orders/1000007/dcv', '/orders/2000001'])(
+    'GET %s',
+    async (url) => {
+      const res = await app.inject({ method: 'GET', url })
+      expect(res.statusCode, res.body).toBe(200)
+    }
+  )
 })

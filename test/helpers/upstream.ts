@@ -1,4 +1,5 @@
 import type { MockAgent } from 'undici'
+import type { Endpoint } from '../../src/sectigo/fields.js'
 import type { TestApp } from './test-app.js'
 
 export type Sent = Array<[string, string]>
@@ -9,7 +10,7 @@ export type Sent = Array<[string, string]>
  */
 export function expectCall(
   t: Pick<TestApp, 'upstream'>,
-  endpoint: '!AutoUpdateDCV' | '!AutoReplaceMC',
+  endpoint: Endpoint,
   reply: string | { status: number; body: string } = 'errorCode=0'
 ): { fields: () => Sent; body: () => string } {
   let raw: string | undefined

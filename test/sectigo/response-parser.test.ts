@@ -81,6 +81,33 @@ describe('newline replies', () => {
   })
 })
 
+describe('JSON replies (responseFormat=2 of the read endpoints)', () => {
+  it('reads scalar members as values and arrays as repeated values', () => {
+    const reply = parseReply('{"errorCode":0,"1_domainName":"a.example","level2_email":["admin@example.com","webmaster@example.com"],"n":3,"skip":{"x":1}}')
+    expect(reply.format).toBe('json')
+    expect(reply.errorCode).toBe(0)
+    expect(replyValue(reply, '1_domainName')).toBe('a.example')
+    expect(reply.values.get('level2_email')).toEqual(['admin@example.com', 'webmaster@example.com'])
+    expect(replyValue(reply, 'n')).toBe('3')
+    expect(reply.values.has('skip')).toBe(false)
+  })
+
+  it('reads an error with its message and item', () => {
+    expect(parseReply(' {"errorCode":-4,"errorMessage":"The value of the \'orderNumber\' argument is invalid!","errorItem":"orderNumber"}')).toMatchObject({
+      format: 'json',
+      errorCode: -4,
+      errorMessage: "The value of the 'orderNumber' argument is invalid!",
+      errorItem: 'orderNumber'
+    })
+  })
+
+  it('keeps a __proto__ member as data', () => {
+    const reply = parseReply('{"errorCode":0,"__proto__":"x"}')
+    expect(reply.values.get('__proto__')).toEqual(['x'])
+    expect(({} as Record<string, unknown>).x).toBeUndefined()
+  })
+})
+
 describe('bad replies', () => {
   it.each([
     ['an empty body', ''],
@@ -92,7 +119,10 @@ describe('bad replies', () => {
     ['an empty code', 'errorCode=&errorMessage=x'],
     ['garbage', 'garbage'],
     ['broken percent-encoding', '-1%0A%E0%A4%A'],
-    ['a JSON body', '{"errorCode":0}']
+    ['a JSON array', '[{"errorCode":0}]'],
+    ['JSON without errorCode', '{"status":"ok"}'],
+    ['broken JSON', '{"errorCode":0'],
+    ['JSON with a non-numeric code', '{"errorCode":"zero"}']
   ])('refuses %s', (_name, body) => {
     expect(() => parseReply(body)).toThrow(BadReplyError)
   })

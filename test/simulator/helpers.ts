@@ -18,7 +18,7 @@ export interface Reply {
 }
 
 /** A form post, encoded as a browser or curl --data-urlencode would. */
-export async function post(sim: FastifyInstance, endpoint: '!AutoUpdateDCV' | '!AutoReplaceMC', fields: Fields): Promise<Reply> {
+export async function post(sim: FastifyInstance, endpoint: string, fields: Fields): Promise<Reply> {
   const response = await sim.inject({
     method: 'POST',
     url: `/products/${endpoint}`,
