@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { DestinationStream } from 'pino'
 import type { Dispatcher } from 'undici'
 import type { Config } from './config/load-config.js'
+import { installJsonBody } from './http/json-body.js'
 import { createLogger, requestIdFor } from './logging/logger.js'
 import { idempotency } from './idempotency/idempotency-plugin.js'
 import { audit } from './plugins/audit.js'
@@ -90,6 +91,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
 
   // Only JSON bodies are accepted: without the text parser, text/plain gets 415 like any other type.
   app.removeContentTypeParser('text/plain')
+  installJsonBody(app)
 
   const notAllowed = methodNotAllowed(app)
 

@@ -7,7 +7,7 @@ import { dcvForm, dcvOwnerOverrides, dcvResult, type DcvTarget } from '../sectig
 import { assertFieldLengths } from '../sectigo/field-lengths.js'
 import { callSectigo } from '../sectigo/sectigo-plugin.js'
 import type { ProblemSlug } from '../problems/problem-types.js'
-import { checkDcvRequest } from '../validation/dcv-rules.js'
+import { checkDcvBodyShape, checkDcvRequest } from '../validation/dcv-rules.js'
 
 const ENDPOINT = '!AutoUpdateDCV'
 
@@ -44,6 +44,7 @@ export const dcvRoutes: FastifyPluginAsyncTypebox = async (app) => {
       route.url,
       {
         config: { scope: 'dcv:write', endpoint: ENDPOINT },
+        preValidation: async (request) => checkDcvBodyShape(request.body),
         schema: {
           tags: ['dcv'],
           operationId: route.target === 'orderNumber' ? 'updateOrderDcv' : 'updateBaseOrderDcv',

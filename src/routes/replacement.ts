@@ -37,20 +37,13 @@ function instructionsFor(body: ReplacementRequest, csr: DecodedCsr | undefined):
 }
 
 export const replacementRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  // "No body at all" is the empty object, also when a client sends an empty JSON body.
-  const parseJson = app.getDefaultJsonParser('error', 'error')
-  app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body.length === 0) done(null, undefined)
-    else parseJson(request, body as string, done)
-  })
-
   app.post(
     '/orders/:orderNumber/replacement',
     {
       config: { scope: 'replacement:write', endpoint: ENDPOINT },
+      // "No body at all" (also an empty JSON body) is the empty object; a present body must be one.
       preValidation: async (request) => {
-        if (request.body === undefined || request.body === null) request.body = {}
+        if (request.body === undefined) request.body = {}
       },
       schema: {
         tags: ['replacement'],
