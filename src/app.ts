@@ -4,7 +4,15 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { DestinationStream } from 'pino'
 import type { Dispatcher } from 'undici'
 import type { Config } from './config/load-config.js'
+import { clientErrorHandler, frameworkErrorHandler } from './http/edge-errors.js'
 import { installJsonBody } from './http/json-body.js'
+import {
+  CONNECTIONS_CHECKING_INTERVAL_MS,
+  HEADERS_TIMEOUT_MS,
+  KEEP_ALIVE_TIMEOUT_MS,
+  REQUEST_TIMEOUT_MS,
+  connectionTimeoutMs
+} from './http/server-timeouts.js'
 import { createLogger, requestIdFor } from './logging/logger.js'
 import { idempotency } from './idempotency/idempotency-plugin.js'
 import { audit } from './plugins/audit.js'
@@ -79,15 +87,17 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     // A slow upstream keeps a request silent for up to three attempts; the socket must outlive it.
-    connectionTimeout: config.sectigo.timeoutMs * 3 + 30_000,
-    keepAliveTimeout: 72_000,
-    requestTimeout: 30_000,
+    connectionTimeout: connectionTimeoutMs(config.sectigo.timeoutMs),
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    http: { headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS },
+    // Errors before any route (a path that cannot be decoded, what Node's parser refuses) are problems too.
+    frameworkErrors: frameworkErrorHandler(config.publicBaseUrl),
+    clientErrorHandler: clientErrorHandler(logger as FastifyBaseLogger, config.publicBaseUrl),
     ajv: {
       customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: true, keywords: [SECTIGO_FIELD_KEYWORD] }
     }
   }).withTypeProvider<TypeBoxTypeProvider>()
-
-  app.server.headersTimeout = 15_000
 
   // Only JSON bodies are accepted: without the text parser, text/plain gets 415 like any other type.
   app.removeContentTypeParser('text/plain')
