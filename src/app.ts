@@ -14,6 +14,7 @@ import {
   connectionTimeoutMs
 } from './http/server-timeouts.js'
 import { createLogger, requestIdFor } from './logging/logger.js'
+import { requestFields } from './logging/request-fields.js'
 import { idempotency } from './idempotency/idempotency-plugin.js'
 import { audit } from './plugins/audit.js'
 import { auth } from './plugins/auth.js'
@@ -129,8 +130,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   app.onRequestDone((request, reply, { abandoned }) => {
     request.log.info(
       {
-        method: request.method,
-        url: request.url,
+        // The route and the owned parameters, never the URL: a query may carry a caller's key.
+        ...requestFields(request),
         statusCode: reply.statusCode,
         durationMs: Math.round(reply.elapsedTime * 10) / 10,
         ...(request.caller ? { caller: request.caller.id } : {}),

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { IDEMPOTENCY_HEADER } from '../idempotency/idempotency-plugin.js'
+import { requestFields } from '../logging/request-fields.js'
 
 /**
  * One audit line per order call (contract section 6), refused or not, and also when the caller
@@ -11,7 +12,8 @@ export const audit = fp(
   async (app: FastifyInstance) => {
     app.onRequestDone((request, reply, { abandoned }) => {
       if (!request.routeOptions.config.scope) return
-      const params = (request.params ?? {}) as Record<string, string | undefined>
+      // Only order numbers the service accepts: a caller may put anything in the path.
+      const params: Record<string, string | undefined> = requestFields(request).params ?? {}
       const key = request.headers[IDEMPOTENCY_HEADER]
       request.log.info(
         {
