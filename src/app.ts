@@ -21,6 +21,7 @@ import { auth } from './plugins/auth.js'
 import { docs } from './plugins/docs.js'
 import { lifecycle } from './plugins/lifecycle.js'
 import { methodNotAllowed } from './plugins/method-not-allowed.js'
+import { SERVICE_VERSION } from './meta.js'
 import { createMetrics, metricsPlugin } from './plugins/metrics.js'
 import { pressure, type PressureOptions } from './plugins/pressure.js'
 import { rateLimits } from './plugins/rate-limit.js'
@@ -106,7 +107,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
 
   const notAllowed = methodNotAllowed(app)
 
-  const metrics = createMetrics()
+  const metrics = createMetrics({ version: SERVICE_VERSION, revision: config.revision })
   await app.register(requestDone)
   await app.register(problemHandler, { publicBaseUrl: config.publicBaseUrl })
   await app.register(lifecycle)
