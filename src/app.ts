@@ -22,7 +22,7 @@ import { docs } from './plugins/docs.js'
 import { lifecycle } from './plugins/lifecycle.js'
 import { methodNotAllowed } from './plugins/method-not-allowed.js'
 import { SERVICE_VERSION } from './meta.js'
-import { createMetrics, metricsPlugin } from './plugins/metrics.js'
+import { createMetrics, metricsPlugin, metricsRoute } from './plugins/metrics.js'
 import { pressure, type PressureOptions } from './plugins/pressure.js'
 import { rateLimits } from './plugins/rate-limit.js'
 import { redisPlugin } from './plugins/redis.js'
@@ -144,6 +144,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
 
   await app.register(docs, { docsEnabled: config.docsEnabled })
   await app.register(healthRoutes)
+  await app.register(metricsRoute)
   await app.register(problemPages)
   await app.register(dcvRoutes)
   await app.register(replacementRoutes)

@@ -104,20 +104,26 @@ export const metricsPlugin = fp(
       const labels = { route, method: request.method, status_code: String(reply.statusCode) }
       requests.observe(request.caller ? { ...labels, caller: request.caller.id } : labels, reply.elapsedTime / 1000)
     })
-    app.get(
-      '/metrics',
-      {
-        schema: {
-          tags: ['operations'],
-          operationId: 'getMetrics',
-          summary: 'Prometheus metrics',
-          description: 'The service metrics in Prometheus text format: requests, Sectigo calls and error codes, idempotency, process.',
-          produces: ['text/plain'],
-          response: { 200: { description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } } }
-        }
-      },
-      async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics())
-    )
   },
   { name: 'metrics', fastify: '5.x', dependencies: ['request-done'] }
 )
+
+/**
+ * `GET /metrics`, registered after the documentation plugin so that the OpenAPI document lists it
+ * (@fastify/swagger sees only the routes added after it).
+ */
+export const metricsRoute = async (app: FastifyInstance): Promise<void> => {
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags: ['operations'],
+        operationId: 'getMetrics',
+        summary: 'Prometheus metrics',
+        description: 'The service metrics in Prometheus text format: requests, Sectigo calls and their error codes, idempotency, the build, process figures. Keep it off the public network.',
+        response: { 200: { description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } } }
+      }
+    },
+    async (_request, reply) => reply.type(app.metrics.registry.contentType).send(await app.metrics.registry.metrics())
+  )
+}

@@ -4,7 +4,7 @@ import type { DecodedCsr } from '../csr/decode-csr.js'
 import type { ProblemSlug } from '../problems/problem-types.js'
 import { DryRunQuery, DryRunResult, OrderHeaders, OrderNumberParam } from '../schemas/common.js'
 import { ReplacementRequest, ReplacementResult, type DcvInstruction } from '../schemas/replacement.js'
-import { ORDER_ROUTE_PROBLEMS, problemResponses } from '../schemas/problem.js'
+import { ORDER_ROUTE_PROBLEMS, RATE_LIMIT_HEADERS, orderSuccess, problemResponses } from '../schemas/problem.js'
 import { dcvInstruction } from '../sectigo/dcv-instructions.js'
 import { assertFieldLengths } from '../sectigo/field-lengths.js'
 import { replacementForm, replacementOwnerOverrides } from '../sectigo/replacement-form.js'
@@ -57,13 +57,14 @@ export const replacementRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: OrderNumberParam('orderNumber', 'The order number of the mark certificate to replace.', '2000001'),
         security: [{ bearer: [] }],
         querystring: DryRunQuery,
-          headers: OrderHeaders,
+        headers: OrderHeaders,
         body: Type.Ref(ReplacementRequest),
         response: {
-          200: Type.Union([Type.Ref(ReplacementResult), Type.Ref(DryRunResult)], {
-            description: 'Sectigo created the replacement (or, with `?dryRun=true`, the fields that would be sent).'
-          }),
-          ...problemResponses(REPLACEMENT_PROBLEMS, '/orders/2000001/replacement')
+          200: orderSuccess(
+            'Sectigo created the replacement (or, with `?dryRun=true`, the fields that would be sent).',
+            Type.Union([Type.Ref(ReplacementResult), Type.Ref(DryRunResult)])
+          ),
+          ...problemResponses(REPLACEMENT_PROBLEMS, '/orders/2000001/replacement', RATE_LIMIT_HEADERS)
         }
       }
     },
