@@ -116,7 +116,7 @@ describe('request ids', () => {
     expect(res.headers['x-request-id']).toBe('req-42')
     const lines = t.logs.records().filter((r) => r.requestId === 'req-42')
     expect(lines.length).toBeGreaterThan(0)
-    expect(lines.at(-1)).toMatchObject({ msg: 'request completed', statusCode: 200, url: '/healthz' })
+    expect(lines.at(-1)).toMatchObject({ msg: 'request completed', statusCode: 200, route: '/healthz' })
   })
 })
 
