@@ -47,9 +47,11 @@ LABEL org.opencontainers.image.title="sectigo-proxy" \
       org.opencontainers.image.licenses="LicenseRef-Proprietary" \
       org.opencontainers.image.base.name="${NODE_RUNTIME_IMAGE}"
 
+# BUILD_REVISION: the revision label again, for the sectigo_proxy_build_info metric.
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
-    PORT=3000
+    PORT=3000 \
+    BUILD_REVISION=${REVISION}
 
 WORKDIR /app
 # Owned by root and read-only for the service's user: the code cannot be changed at run time.

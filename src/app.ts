@@ -4,13 +4,23 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { DestinationStream } from 'pino'
 import type { Dispatcher } from 'undici'
 import type { Config } from './config/load-config.js'
+import { clientErrorHandler, frameworkErrorHandler } from './http/edge-errors.js'
+import { installJsonBody } from './http/json-body.js'
+import {
+  CONNECTIONS_CHECKING_INTERVAL_MS,
+  HEADERS_TIMEOUT_MS,
+  KEEP_ALIVE_TIMEOUT_MS,
+  REQUEST_TIMEOUT_MS,
+  connectionTimeoutMs
+} from './http/server-timeouts.js'
 import { createLogger, requestIdFor } from './logging/logger.js'
 import { idempotency } from './idempotency/idempotency-plugin.js'
 import { auth } from './plugins/auth.js'
 import { docs } from './plugins/docs.js'
 import { lifecycle } from './plugins/lifecycle.js'
 import { methodNotAllowed } from './plugins/method-not-allowed.js'
-import { createMetrics, metricsPlugin } from './plugins/metrics.js'
+import { SERVICE_VERSION } from './meta.js'
+import { createMetrics, metricsPlugin, metricsRoute } from './plugins/metrics.js'
 import { pressure, type PressureOptions } from './plugins/pressure.js'
 import { rateLimits } from './plugins/rate-limit.js'
 import { redisPlugin } from './plugins/redis.js'
@@ -94,25 +104,31 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     // A slow upstream keeps a request silent for as long as a call can last; the socket must outlive it.
-    connectionTimeout: longestAnyCallMs(config.sectigo) + 30_000,
-    keepAliveTimeout: 72_000,
-    requestTimeout: 30_000,
+    connectionTimeout: connectionTimeoutMs(longestAnyCallMs(config.sectigo)),
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    http: { headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS },
+    // Errors before any route (a path that cannot be decoded, what Node's parser refuses) are problems too.
+    frameworkErrors: frameworkErrorHandler(config.publicBaseUrl),
+    clientErrorHandler: clientErrorHandler(logger as FastifyBaseLogger, config.publicBaseUrl),
     ajv: {
       customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: true, keywords: [SECTIGO_FIELD_KEYWORD] }
     }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  app.server.headersTimeout = 15_000
-
   // Only JSON bodies are accepted: without the text parser, text/plain gets 415 like any other type.
   app.removeContentTypeParser('text/plain')
+  installJsonBody(app)
 
   const notAllowed = methodNotAllowed(app)
 
-  const metrics = createMetrics({
-    upstream: () => ({ active: app.sectigo.active, queued: app.sectigo.queued, sockets: app.sectigo.openSockets }),
-    droppedLogLines: () => destination?.droppedLines ?? 0
-  })
+  const metrics = createMetrics(
+    {
+      upstream: () => ({ active: app.sectigo.active, queued: app.sectigo.queued, sockets: app.sectigo.openSockets }),
+      droppedLogLines: () => destination?.droppedLines ?? 0
+    },
+    { version: SERVICE_VERSION, revision: config.revision }
+  )
   app.decorate('logDestination', destination ?? null)
   await app.register(requestDone)
   await app.register(problemHandler, { publicBaseUrl: config.publicBaseUrl })
@@ -136,6 +152,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
 
   await app.register(docs, { docsEnabled: config.docsEnabled })
   await app.register(healthRoutes)
+  await app.register(metricsRoute)
   await app.register(problemPages)
   await app.register(dcvRoutes)
   await app.register(replacementRoutes)

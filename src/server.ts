@@ -7,8 +7,8 @@ function readConfig(): Config {
     return loadConfig(process.env)
   } catch (err) {
     if (err instanceof ConfigError) {
-      // One line naming the variable; the message never holds a secret value.
-      process.stderr.write(`sectigo-proxy: configuration error: ${err.message}\n`)
+      // Every bad variable at once, one line each naming it; never a secret value.
+      for (const { variable, problem } of err.issues) process.stderr.write(`sectigo-proxy: configuration error: ${variable} ${problem}\n`)
       process.exit(1)
     }
     throw err

@@ -47,11 +47,18 @@ describe('configuration defaults', () => {
       // 10 s queue + 3 × 10 s connect + 0.9 s back-off + 60 s attempt, + 5 s.
       longestCallMs: 100_900,
       shutdownGraceMs: 105_900,
-      rateLimit: { max: 60, windowMs: 60000 },
+      // The sandbox's default limit does not get in the way of trying it; live mode keeps 60.
+      rateLimit: { max: 10000, windowMs: 60000 },
       idempotency: { store: 'memory', ttlSeconds: 86400, maxEntries: 100000 },
       simulator: { port: 8081, host: '127.0.0.1', loginName: 'sandbox', loginPassword: 'sandbox', slowMs: 90000 }
     })
     expect(config.sectigo).toMatchObject({ timeoutMs: 60000, connectTimeoutMs: 10000, maxConnections: 20, maxQueue: 200, queueTimeoutMs: 10000 })
+  })
+
+  it('limits live mode to 60 calls a minute by default, and honours RATE_LIMIT_MAX in both modes', () => {
+    expect(loadConfig(LIVE).rateLimit).toEqual({ max: 60, windowMs: 60000 })
+    expect(loadConfig({ RATE_LIMIT_MAX: '5' }).rateLimit.max).toBe(5)
+    expect(loadConfig({ ...LIVE, RATE_LIMIT_MAX: '500' }).rateLimit.max).toBe(500)
   })
 
   it('treats an empty value as unset', () => {
@@ -100,6 +107,20 @@ describe('mode rule', () => {
   it('requires the credentials in live mode', () => {
     expect(failure({ SECTIGO_MODE: 'live', ALLOW_UNAUTHENTICATED: 'true' }).variable).toBe('SECTIGO_LOGIN_NAME')
     expect(failure({ SECTIGO_LOGIN_NAME: 'acme', ALLOW_UNAUTHENTICATED: 'true' }).variable).toBe('SECTIGO_LOGIN_PASSWORD')
+  })
+
+  it('reports a login name without a password as that, before the missing API keys', () => {
+    const error = failure({ SECTIGO_LOGIN_NAME: 'acme' })
+    expect(error.issues.map((i) => i.variable)).toEqual(['SECTIGO_LOGIN_PASSWORD', 'API_KEYS'])
+    expect(error.issues[0]?.problem).toMatch(/SECTIGO_LOGIN_NAME is set without a password/)
+  })
+
+  it('reports every bad variable at once, one line each', () => {
+    const error = failure({ ...LIVE, PORT: 'x', LOG_LEVEL: 'loud', SECTIGO_TIMEOUT_MS: '-1', SECTIGO_BASE_URL: 'ftp://sectigo.test/', IDEMPOTENCY_STORE: 'redis', API_KEYS: 'nope' })
+    expect(error.issues.map((i) => i.variable).sort()).toEqual(['API_KEYS', 'IDEMPOTENCY_STORE', 'LOG_LEVEL', 'PORT', 'SECTIGO_BASE_URL', 'SECTIGO_TIMEOUT_MS'])
+    const lines = error.message.split('\n')
+    expect(lines).toHaveLength(6)
+    for (const issue of error.issues) expect(lines).toContain(`${issue.variable} ${issue.problem}`)
   })
 
   it('refuses a password without a login name', () => {
@@ -231,10 +252,10 @@ describe('value checks', () => {
 })
 
 describe('startup with a bad configuration', () => {
-  it('exits 1 with one line naming the variable and no secret', async () => {
+  it('exits 1 with one line per bad variable and no secret', async () => {
     const run = promisify(execFile)
     const result = await run(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      env: { PATH: process.env.PATH, ...LIVE, SECTIGO_BASE_URL: 'http://sectigo.test/' },
+      env: { PATH: process.env.PATH, ...LIVE, SECTIGO_BASE_URL: 'http://sectigo.test/', PORT: 'eighty' },
       timeout: 15_000
     }).then(
       () => ({ code: 0, stderr: '', stdout: '' }),
@@ -242,8 +263,8 @@ describe('startup with a bad configuration', () => {
     )
     expect(result.code).toBe(1)
     const lines = result.stderr.trim().split('\n')
-    expect(lines).toHaveLength(1)
-    expect(lines[0]).toMatch(/SECTIGO_BASE_URL/)
+    expect(lines).toHaveLength(2)
+    expect(lines.map((l) => /^sectigo-proxy: configuration error: (\w+) /.exec(l)?.[1]).sort()).toEqual(['PORT', 'SECTIGO_BASE_URL'])
     expect(result.stderr + result.stdout).not.toContain(SECRET)
   })
 })

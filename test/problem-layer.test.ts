@@ -145,7 +145,7 @@ describe('problem pages', () => {
 
   it('lists every problem type and 404s an unknown one', async () => {
     const list = await t.app.inject({ method: 'GET', url: '/problems' })
-    expect(list.json().length).toBe(30)
+    expect(list.json().length).toBe(33)
     const missing = await t.app.inject({ method: 'GET', url: '/problems/no-such-thing' })
     expect(missing.statusCode).toBe(404)
     expect(missing.headers['content-type']).toBe(PROBLEM)

@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
-import { SCOPES, parseApiKeys, type Scope } from '../config/api-keys.js'
+import { API_KEY_ID_PATTERN, API_KEY_ID_RULE, SCOPES, parseApiKeys, type Scope } from '../config/api-keys.js'
 
 /**
- * `npm run create-api-key -- --id NAME --scopes dcv:write,replacement:write`
  * Prints a new random key (shown once: only its hash is ever configured) and its API_KEYS entry.
+ * From the repository: `npm run create-api-key -- --id NAME --scopes …` (tsx, no build);
+ * in the image, or after `npm run build`: `node dist/cli/create-api-key.js --id NAME --scopes …`.
  */
 function main(argv: string[]): number {
   let values: { id?: string; scopes?: string; help?: boolean }
@@ -17,13 +18,20 @@ function main(argv: string[]): number {
     process.stderr.write(`create-api-key: ${(err as Error).message}\n`)
     return 2
   }
-  const usage = `usage: npm run create-api-key -- --id NAME --scopes ${SCOPES.join(',')}\n`
+  const usage =
+    `usage: create-api-key --id NAME --scopes ${SCOPES.join(',')}\n` +
+    '  from the repository: npm run create-api-key -- --id NAME --scopes …\n' +
+    '  in the image:        docker run --rm sectigo-proxy node dist/cli/create-api-key.js --id NAME --scopes …\n'
   if (values.help) {
     process.stdout.write(usage)
     return 0
   }
   if (!values.id || !values.scopes) {
     process.stderr.write(usage)
+    return 2
+  }
+  if (!new RegExp(API_KEY_ID_PATTERN).test(values.id)) {
+    process.stderr.write(`create-api-key: --id ${JSON.stringify(values.id)} is not a valid id: ${API_KEY_ID_RULE}\n`)
     return 2
   }
   const scopes = values.scopes.split(',').map((s) => s.trim()).filter(Boolean)

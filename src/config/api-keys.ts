@@ -5,9 +5,13 @@ import { TypeCompiler } from '@sinclair/typebox/compiler'
 export const SCOPES = ['dcv:write', 'replacement:write', 'dcv:read', 'orders:read'] as const
 export type Scope = (typeof SCOPES)[number]
 
+/** What a key id may be, as a pattern and in words. */
+export const API_KEY_ID_PATTERN = '^[A-Za-z0-9._-]{1,64}$'
+export const API_KEY_ID_RULE = 'an id is 1 to 64 characters: letters A-Z and a-z, digits, dots, underscores and hyphens (no spaces)'
+
 export const ApiKeyEntry = Type.Object(
   {
-    id: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' }),
+    id: Type.String({ pattern: API_KEY_ID_PATTERN }),
     sha256: Type.String({ pattern: '^[0-9a-fA-F]{64}$' }),
     scopes: Type.Array(Type.Union(SCOPES.map((s) => Type.Literal(s))), { uniqueItems: true })
   },
@@ -32,7 +36,8 @@ export function parseApiKeys(text: string): ApiKeyEntry[] {
   if (!checker.Check(value)) {
     const first = checker.Errors(value).First()
     const where = first?.path ? ` at ${first.path}` : ''
-    throw new Error(`must be a JSON array of {id, sha256, scopes}${where}: ${first?.message ?? 'invalid'}`)
+    const message = first?.path.endsWith('/id') ? API_KEY_ID_RULE : (first?.message ?? 'invalid')
+    throw new Error(`must be a JSON array of {id, sha256, scopes}${where}: ${message}`)
   }
   const ids = new Set<string>()
   for (const entry of value) {

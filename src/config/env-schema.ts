@@ -37,7 +37,8 @@ export const EnvSchema = Type.Object({
   API_KEYS: Type.Optional(Text),
   API_KEYS_FILE: Type.Optional(Text),
   ALLOW_UNAUTHENTICATED: Type.Boolean({ default: false }),
-  RATE_LIMIT_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000_000, default: 60 }),
+  // Unset: 60 in live mode, 10000 in sandbox mode (load-config.ts).
+  RATE_LIMIT_MAX: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000_000 })),
   RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 60_000 }),
 
   REDIS_URL: Type.Optional(Text),
@@ -49,7 +50,10 @@ export const EnvSchema = Type.Object({
   SIMULATOR_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   SIMULATOR_LOGIN_NAME: Type.String({ minLength: 1, maxLength: 64, default: 'sandbox' }),
   SIMULATOR_LOGIN_PASSWORD: Type.String({ minLength: 1, maxLength: 128, default: 'sandbox' }),
-  SIMULATOR_SLOW_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 90_000 })
+  SIMULATOR_SLOW_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 90_000 }),
+
+  // The image sets it from its REVISION build argument, for sectigo_proxy_build_info.
+  BUILD_REVISION: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' }))
 })
 
 export type Env = Static<typeof EnvSchema>

@@ -46,58 +46,88 @@ export interface Config {
   redisUrl?: string
   idempotency: { store: 'memory' | 'redis'; ttlSeconds: number; maxEntries: number }
   simulator: { port: number; host: string; loginName: string; loginPassword: string; slowMs: number }
+  /** The source revision the build came from (BUILD_REVISION, set by the image), or `unknown`. */
+  revision: string
   /** Startup notes for the log: insecure upstream, ignored variables. Never hold a secret. */
   warnings: string[]
 }
 
-/** A bad configuration: `variable` names the culprit, `message` never holds a secret value. */
+/** One bad variable: `problem` never holds a secret value. */
+export interface ConfigIssue {
+  variable: string
+  problem: string
+}
+
+/**
+ * A bad configuration: every bad variable at once, one line each (`message`); `variable` names
+ * the first culprit.
+ */
 export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    problem: string
-  ) {
-    super(`${variable} ${problem}`)
+  readonly variable: string
+
+  constructor(readonly issues: readonly [ConfigIssue, ...ConfigIssue[]]) {
+    super(issues.map((i) => `${i.variable} ${i.problem}`).join('\n'))
     this.name = 'ConfigError'
+    this.variable = issues[0].variable
+  }
+}
+
+/** Collects the problems of one load, so that all of them are reported together. */
+class Issues {
+  readonly list: ConfigIssue[] = []
+
+  add(variable: string, problem: string): void {
+    this.list.push({ variable, problem })
+  }
+
+  throwIfAny(): void {
+    const [first, ...rest] = this.list
+    if (first) throw new ConfigError([first, ...rest])
   }
 }
 
 type RawEnv = Record<string, string | undefined>
+
+/** RATE_LIMIT_MAX when unset: live mode protects Sectigo's call budget; the sandbox has none. */
+export const LIVE_RATE_LIMIT_MAX = 60
+export const SANDBOX_RATE_LIMIT_MAX = 10_000
 
 /**
  * Reads and validates the whole configuration once. `env` is passed in (never read from
  * `process.env` here) so that tests and the server share one path.
  */
 export function loadConfig(env: RawEnv): Config {
-  const raw = withFileSecrets(dropEmpty(env))
-  const parsed = validateEnv(raw)
+  const issues = new Issues()
+  const raw = withFileSecrets(dropEmpty(env), issues)
+  const parsed = validateEnv(raw, issues)
   const warnings: string[] = []
 
   if (parsed.SECTIGO_LOGIN_PASSWORD !== undefined && parsed.SECTIGO_LOGIN_NAME === undefined) {
-    throw new ConfigError('SECTIGO_LOGIN_PASSWORD', 'is set without SECTIGO_LOGIN_NAME')
+    issues.add('SECTIGO_LOGIN_PASSWORD', 'is set without SECTIGO_LOGIN_NAME')
   }
   if (parsed.SECTIGO_CONNECT_TIMEOUT_MS > parsed.SECTIGO_TIMEOUT_MS) {
-    throw new ConfigError('SECTIGO_CONNECT_TIMEOUT_MS', 'must not exceed SECTIGO_TIMEOUT_MS')
+    issues.add('SECTIGO_CONNECT_TIMEOUT_MS', 'must not exceed SECTIGO_TIMEOUT_MS')
   }
 
   const production = parsed.NODE_ENV === 'production'
-  const mode = chooseMode(parsed, production)
+  const mode = chooseMode(parsed, production, issues)
 
-  const apiKeys = parsed.API_KEYS === undefined ? [] : parseKeys(parsed.API_KEYS)
-  if (mode === 'live' && apiKeys.length === 0 && !parsed.ALLOW_UNAUTHENTICATED) {
-    throw new ConfigError(
-      'API_KEYS',
-      'is required in live mode (set API_KEYS or API_KEYS_FILE, or ALLOW_UNAUTHENTICATED=true behind a mesh)'
-    )
+  // The account first: a login name without a password is reported as that, before the keys.
+  const sectigo = sectigoConfig(parsed, mode, warnings, issues)
+
+  const keysBefore = issues.list.length
+  const apiKeys = parsed.API_KEYS === undefined ? [] : parseKeys(parsed.API_KEYS, issues)
+  const keysInvalid = issues.list.length > keysBefore
+  if (mode === 'live' && apiKeys.length === 0 && !keysInvalid && !parsed.ALLOW_UNAUTHENTICATED) {
+    issues.add('API_KEYS', 'is required in live mode (set API_KEYS or API_KEYS_FILE, or ALLOW_UNAUTHENTICATED=true behind a mesh)')
   }
-
-  const sectigo = sectigoConfig(parsed, mode, warnings)
 
   const idempotencyStore = parsed.IDEMPOTENCY_STORE ?? (parsed.REDIS_URL ? 'redis' : 'memory')
   if (idempotencyStore === 'redis' && !parsed.REDIS_URL) {
-    throw new ConfigError('IDEMPOTENCY_STORE', 'is redis but REDIS_URL is not set')
+    issues.add('IDEMPOTENCY_STORE', 'is redis but REDIS_URL is not set')
   }
-  if (parsed.REDIS_URL !== undefined) checkUrl('REDIS_URL', parsed.REDIS_URL, ['redis:', 'rediss:'])
-  if (parsed.PUBLIC_BASE_URL !== undefined) checkUrl('PUBLIC_BASE_URL', parsed.PUBLIC_BASE_URL, ['http:', 'https:'])
+  if (parsed.REDIS_URL !== undefined) checkUrl('REDIS_URL', parsed.REDIS_URL, ['redis:', 'rediss:'], issues)
+  if (parsed.PUBLIC_BASE_URL !== undefined) checkUrl('PUBLIC_BASE_URL', parsed.PUBLIC_BASE_URL, ['http:', 'https:'], issues)
 
   const longestCallMs = longestInFlightMs(sectigo)
   const shutdownGraceMs = parsed.SHUTDOWN_GRACE_MS ?? longestCallMs + 5000
@@ -107,11 +137,13 @@ export function loadConfig(env: RawEnv): Config {
   // A record that expires while its call may still be running lets a retry send it again.
   const shortestTtlSeconds = Math.ceil((longestCallMs + 30_000) / 1000)
   if (parsed.IDEMPOTENCY_TTL_SECONDS < shortestTtlSeconds) {
-    throw new ConfigError(
+    issues.add(
       'IDEMPOTENCY_TTL_SECONDS',
       `must be at least ${shortestTtlSeconds}: the longest time one call can stay in flight (${longestCallMs} ms, from the SECTIGO_*_TIMEOUT_MS settings) plus 30 s`
     )
   }
+
+  issues.throwIfAny()
 
   return {
     nodeEnv: parsed.NODE_ENV,
@@ -125,11 +157,12 @@ export function loadConfig(env: RawEnv): Config {
     shutdownGraceMs,
     longestCallMs,
     logBufferBytes: parsed.LOG_BUFFER_BYTES,
-    mode,
+    mode: mode ?? 'live',
     sectigo,
     apiKeys,
     allowUnauthenticated: parsed.ALLOW_UNAUTHENTICATED,
-    rateLimit: { max: parsed.RATE_LIMIT_MAX, windowMs: parsed.RATE_LIMIT_WINDOW_MS },
+    // The sandbox is for trying the API: its default limit does not get in the way of that.
+    rateLimit: { max: parsed.RATE_LIMIT_MAX ?? (mode === 'sandbox' ? SANDBOX_RATE_LIMIT_MAX : LIVE_RATE_LIMIT_MAX), windowMs: parsed.RATE_LIMIT_WINDOW_MS },
     redisUrl: parsed.REDIS_URL,
     idempotency: {
       store: idempotencyStore,
@@ -143,6 +176,7 @@ export function loadConfig(env: RawEnv): Config {
       loginPassword: parsed.SIMULATOR_LOGIN_PASSWORD,
       slowMs: parsed.SIMULATOR_SLOW_MS
     },
+    revision: parsed.BUILD_REVISION ?? 'unknown',
     warnings
   }
 }
@@ -156,24 +190,28 @@ function dropEmpty(env: RawEnv): Record<string, string> {
   return out
 }
 
-function withFileSecrets(env: Record<string, string>): Record<string, string> {
+function withFileSecrets(env: Record<string, string>, issues: Issues): Record<string, string> {
   const out = { ...env }
   for (const name of FILE_VARIABLES) {
     const fileVar = `${name}_FILE`
     const path = out[fileVar]
     if (path === undefined) continue
-    if (out[name] !== undefined) throw new ConfigError(name, `and ${fileVar} are both set; set only one`)
+    if (out[name] !== undefined) {
+      issues.add(name, `and ${fileVar} are both set; set only one`)
+      continue
+    }
     let content: string
     try {
       content = readFileSync(path, 'utf8')
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'error'
-      throw new ConfigError(fileVar, `names a file that cannot be read (${code})`)
+      issues.add(fileVar, `names a file that cannot be read (${code})`)
+      continue
     }
     // One trailing newline is what `echo` and most secret stores add; it is not part of the secret.
     content = content.replace(/\r?\n$/, '')
-    if (content === '') throw new ConfigError(fileVar, 'names an empty file')
-    out[name] = content
+    if (content === '') issues.add(fileVar, 'names an empty file')
+    else out[name] = content
   }
   // The schema knows no *_FILE variables: they have been read into their twins.
   return Object.fromEntries(Object.entries(out).filter(([key]) => !FILE_VARIABLES.some((name) => key === `${name}_FILE`)))
@@ -186,17 +224,28 @@ interface AjvError {
   params: Record<string, unknown>
 }
 
-function validateEnv(env: Record<string, string>): Env {
-  try {
+function validateEnv(env: Record<string, string>, issues: Issues): Env {
+  const run = (data: Record<string, string>): Env =>
     // env-schema mutates its schema (additionalProperties), so give it a copy.
-    return envSchema<Env>({ schema: structuredClone(EnvSchema), data: env, env: false })
+    envSchema<Env>({ schema: structuredClone(EnvSchema), data, env: false })
+  try {
+    return run(env)
   } catch (err) {
     const errors = (err as { errors?: AjvError[] }).errors ?? []
-    const first = errors[0]
-    if (!first) throw new ConfigError('environment', 'is invalid')
-    const variable = first.instancePath.replace(/^\//, '') || String(first.params.missingProperty ?? 'environment')
-    const sameVariable = errors.filter((e) => e.instancePath === first.instancePath)
-    throw new ConfigError(variable, describeAjvError(first, sameVariable))
+    if (errors.length === 0) {
+      issues.add('environment', 'is invalid')
+      return run({})
+    }
+    // Ajv reports every error (allErrors): one line per variable, then the rest is read
+    // without the bad ones, so that the checks across variables still find their problems.
+    const byVariable = new Map<string, AjvError[]>()
+    for (const e of errors) {
+      const variable = e.instancePath.replace(/^\//, '') || String(e.params.missingProperty ?? 'environment')
+      byVariable.set(variable, [...(byVariable.get(variable) ?? []), e])
+    }
+    for (const [variable, own] of byVariable) issues.add(variable, describeAjvError(own[0] as AjvError, own))
+    const rest = Object.fromEntries(Object.entries(env).filter(([name]) => !byVariable.has(name)))
+    return run(rest)
   }
 }
 
@@ -211,19 +260,17 @@ function describeAjvError(error: AjvError, sameVariable: AjvError[]): string {
   return error.message ?? 'is invalid'
 }
 
-function chooseMode(env: Env, production: boolean): Mode {
+function chooseMode(env: Env, production: boolean, issues: Issues): Mode | undefined {
   if (env.SECTIGO_MODE) return env.SECTIGO_MODE
   if (env.SECTIGO_LOGIN_NAME !== undefined) return 'live'
   if (production) {
-    throw new ConfigError(
-      'SECTIGO_LOGIN_NAME',
-      'is required with NODE_ENV=production (or set SECTIGO_MODE=sandbox explicitly)'
-    )
+    issues.add('SECTIGO_LOGIN_NAME', 'is required with NODE_ENV=production (or set SECTIGO_MODE=sandbox explicitly)')
+    return undefined
   }
   return 'sandbox'
 }
 
-function sectigoConfig(env: Env, mode: Mode, warnings: string[]): SectigoConfig {
+function sectigoConfig(env: Env, mode: Mode | undefined, warnings: string[], issues: Issues): SectigoConfig {
   const common = {
     allowInsecureUpstream: env.SECTIGO_ALLOW_INSECURE_UPSTREAM,
     timeoutMs: env.SECTIGO_TIMEOUT_MS,
@@ -232,6 +279,9 @@ function sectigoConfig(env: Env, mode: Mode, warnings: string[]): SectigoConfig 
     maxQueue: env.SECTIGO_MAX_QUEUE,
     queueTimeoutMs: env.SECTIGO_QUEUE_TIMEOUT_MS
   }
+  const unset = { ...common, baseUrl: '', loginName: '', loginPassword: '' }
+  // Undecided (already reported): nothing more to check here.
+  if (mode === undefined) return unset
   if (mode === 'sandbox') {
     const ignored = ['SECTIGO_LOGIN_NAME', 'SECTIGO_LOGIN_PASSWORD', 'HTTPS_PROXY'].filter(
       (name) => env[name as keyof Env] !== undefined
@@ -239,65 +289,65 @@ function sectigoConfig(env: Env, mode: Mode, warnings: string[]): SectigoConfig 
     if (env.SECTIGO_BASE_URL !== 'https://secure.trust-provider.com/products/') ignored.unshift('SECTIGO_BASE_URL')
     if (ignored.length > 0) warnings.push(`sandbox mode ignores ${ignored.join(', ')}`)
     // Filled in with the in-process simulator's address and account when it starts.
-    return { ...common, baseUrl: '', loginName: '', loginPassword: '' }
+    return unset
   }
 
-  if (env.SECTIGO_LOGIN_NAME === undefined) {
-    throw new ConfigError('SECTIGO_LOGIN_NAME', 'is required in live mode')
-  }
+  if (env.SECTIGO_LOGIN_NAME === undefined) issues.add('SECTIGO_LOGIN_NAME', 'is required in live mode')
   if (env.SECTIGO_LOGIN_PASSWORD === undefined) {
-    throw new ConfigError('SECTIGO_LOGIN_PASSWORD', 'is required in live mode (or SECTIGO_LOGIN_PASSWORD_FILE)')
+    issues.add(
+      'SECTIGO_LOGIN_PASSWORD',
+      env.SECTIGO_LOGIN_NAME === undefined
+        ? 'is required in live mode (or SECTIGO_LOGIN_PASSWORD_FILE)'
+        : 'is not set: SECTIGO_LOGIN_NAME is set without a password (set SECTIGO_LOGIN_PASSWORD or SECTIGO_LOGIN_PASSWORD_FILE)'
+    )
   }
 
-  const url = checkUrl('SECTIGO_BASE_URL', env.SECTIGO_BASE_URL, ['http:', 'https:'])
-  if (url.username || url.password) {
-    throw new ConfigError('SECTIGO_BASE_URL', 'must not carry credentials')
-  }
-  if (url.search || url.hash) throw new ConfigError('SECTIGO_BASE_URL', 'must not have a query or fragment')
-  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
-    if (!env.SECTIGO_ALLOW_INSECURE_UPSTREAM) {
-      throw new ConfigError(
-        'SECTIGO_BASE_URL',
-        'must use https: unless its host is loopback or SECTIGO_ALLOW_INSECURE_UPSTREAM=true'
-      )
+  const url = checkUrl('SECTIGO_BASE_URL', env.SECTIGO_BASE_URL, ['http:', 'https:'], issues)
+  if (url) {
+    if (url.username || url.password) issues.add('SECTIGO_BASE_URL', 'must not carry credentials')
+    if (url.search || url.hash) issues.add('SECTIGO_BASE_URL', 'must not have a query or fragment')
+    if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+      if (!env.SECTIGO_ALLOW_INSECURE_UPSTREAM) {
+        issues.add('SECTIGO_BASE_URL', 'must use https: unless its host is loopback or SECTIGO_ALLOW_INSECURE_UPSTREAM=true')
+      } else {
+        warnings.push(`SECTIGO_ALLOW_INSECURE_UPSTREAM=true: the Sectigo password crosses the network unencrypted to ${url.host}`)
+      }
     }
-    warnings.push(`SECTIGO_ALLOW_INSECURE_UPSTREAM=true: the Sectigo password crosses the network unencrypted to ${url.host}`)
   }
 
-  let httpsProxy: string | undefined
-  if (env.HTTPS_PROXY !== undefined) {
-    const proxy = checkUrl('HTTPS_PROXY', env.HTTPS_PROXY, ['http:', 'https:'])
-    httpsProxy = proxy.href
-  }
+  const httpsProxy = env.HTTPS_PROXY === undefined ? undefined : checkUrl('HTTPS_PROXY', env.HTTPS_PROXY, ['http:', 'https:'], issues)?.href
 
-  const href = url.href.endsWith('/') ? url.href : `${url.href}/`
+  const href = url === undefined ? '' : url.href.endsWith('/') ? url.href : `${url.href}/`
   return {
     ...common,
     baseUrl: href,
-    loginName: env.SECTIGO_LOGIN_NAME,
-    loginPassword: env.SECTIGO_LOGIN_PASSWORD,
+    loginName: env.SECTIGO_LOGIN_NAME ?? '',
+    loginPassword: env.SECTIGO_LOGIN_PASSWORD ?? '',
     httpsProxy,
     noProxy: env.NO_PROXY
   }
 }
 
-function parseKeys(text: string): ApiKeyEntry[] {
+function parseKeys(text: string, issues: Issues): ApiKeyEntry[] {
   try {
     return parseApiKeys(text)
   } catch (err) {
-    throw new ConfigError('API_KEYS', (err as Error).message)
+    issues.add('API_KEYS', (err as Error).message)
+    return []
   }
 }
 
-function checkUrl(variable: string, value: string, protocols: string[]): URL {
+function checkUrl(variable: string, value: string, protocols: string[], issues: Issues): URL | undefined {
   let url: URL
   try {
     url = new URL(value)
   } catch {
-    throw new ConfigError(variable, 'is not a valid URL')
+    issues.add(variable, 'is not a valid URL')
+    return undefined
   }
   if (!protocols.includes(url.protocol)) {
-    throw new ConfigError(variable, `must use ${protocols.join(' or ')}`)
+    issues.add(variable, `must use ${protocols.join(' or ')}`)
+    return undefined
   }
   return url
 }

@@ -28,6 +28,14 @@ export const ANONYMOUS: Caller = { id: 'anonymous', scopes: SCOPES }
 
 const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/i
 
+/** What is wrong with the Authorization header, in words (never quoting it). */
+export function unauthorizedDetail(header: string | undefined, key: string | undefined): string {
+  if (header === undefined) return 'Send an API key as Authorization: Bearer <key>.'
+  if (key !== undefined) return 'The API key is not known.'
+  if (!/^Bearer(\s|$)/i.test(header)) return 'The Authorization header must use the Bearer scheme: Authorization: Bearer <key> (Basic and other schemes are not accepted).'
+  return 'The Bearer token is empty or malformed: send Authorization: Bearer <key>, the key as the operators gave it (printable ASCII, no spaces).'
+}
+
 /**
  * Caller keys: only SHA-256 hashes are configured; the presented key is hashed and compared in
  * constant time against every entry. Without configured keys the service is open and calls every
@@ -62,7 +70,7 @@ export const auth = fp(
       if (!caller) {
         const challenge = header === undefined ? 'Bearer realm="sectigo-proxy"' : 'Bearer realm="sectigo-proxy", error="invalid_token"'
         throw new ProblemError('unauthorized', {
-          detail: header === undefined ? 'Send an API key as Authorization: Bearer <key>.' : 'The API key is not known.',
+          detail: unauthorizedDetail(header, key),
           headers: { 'www-authenticate': challenge }
         })
       }

@@ -3,7 +3,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { SERVICE_DESCRIPTION, SERVICE_NAME, SERVICE_VERSION } from '../meta.js'
-import { DCV_REQUEST_EXAMPLES } from '../schemas/dcv.js'
+import { BASE_DCV_REQUEST_EXAMPLES, DCV_PARAMETER_EXAMPLES, DCV_REQUEST_EXAMPLES } from '../schemas/dcv.js'
 import { RESEND_REQUEST_EXAMPLES } from '../schemas/dcv-workflow.js'
 import { REPLACEMENT_REQUEST_EXAMPLES } from '../schemas/replacement.js'
 
@@ -30,24 +30,55 @@ type Examples = Record<string, { summary: string; value: unknown }>
 /** Named request examples per operation: one per body shape, selectable in Swagger UI. */
 const REQUEST_EXAMPLES: Record<string, Examples> = {
   updateOrderDcv: DCV_REQUEST_EXAMPLES,
-  updateBaseOrderDcv: DCV_REQUEST_EXAMPLES,
+  updateBaseOrderDcv: BASE_DCV_REQUEST_EXAMPLES,
   replaceMarkCertificate: REPLACEMENT_REQUEST_EXAMPLES,
   resendOrderDcvEmail: RESEND_REQUEST_EXAMPLES,
   resendBaseOrderDcvEmail: RESEND_REQUEST_EXAMPLES
 }
 
-type Operation = { operationId?: string; requestBody?: { content?: Record<string, { examples?: Examples }> } }
+/** Operations whose body may be left out entirely (no body is the empty object). */
+const OPTIONAL_BODY = new Set(['replaceMarkCertificate'])
 
-// @fastify/swagger drops keywords beside a body's $ref, so the examples are attached here.
-function withRequestExamples<T extends { paths?: object }>(document: T): T {
+/** The two DCV body shapes, by the title Swagger UI shows for each branch of the union. */
+const UNION_TITLES: Record<string, string> = {
+  '#/components/schemas/DcvSingleRequest': 'Single domain (method)',
+  '#/components/schemas/DcvMultiRequest': 'Several domains (domains)'
+}
+
+type Parameter = { in?: string; name?: string; example?: unknown; examples?: Examples }
+type Operation = {
+  operationId?: string
+  parameters?: Parameter[]
+  requestBody?: { required?: boolean; content?: Record<string, { examples?: Examples }> }
+}
+type Document = { paths?: object; components?: { schemas?: Record<string, { title?: string; anyOf?: Array<{ $ref?: string; title?: string }> }> } }
+
+// @fastify/swagger drops keywords beside a body's $ref, marks every body required, and turns a
+// parameter's examples into one `example`: the examples, the optional body and the union's
+// titles are set here.
+function withRequestExamples<T extends { paths?: object; components?: object }>(input: T): T {
+  const document = input as Document
   for (const item of Object.values(document.paths ?? {}) as Array<Record<string, Operation>>) {
     for (const operation of Object.values(item)) {
-      const examples = operation.operationId ? REQUEST_EXAMPLES[operation.operationId] : undefined
+      const id = operation.operationId ?? ''
+      const examples = REQUEST_EXAMPLES[id]
       const media = operation.requestBody?.content?.['application/json']
       if (examples && media) media.examples = examples
+      if (operation.requestBody && OPTIONAL_BODY.has(id)) operation.requestBody.required = false
+      for (const parameter of operation.parameters ?? []) {
+        const named = parameter.in === 'path' ? (DCV_PARAMETER_EXAMPLES as Record<string, Examples>)[parameter.name ?? ''] : undefined
+        if (!named || !id.endsWith('Dcv')) continue
+        delete parameter.example
+        parameter.examples = named
+      }
     }
   }
-  return document
+  const union = document.components?.schemas?.DcvRequest
+  if (union) {
+    union.title = 'DCV request: one domain or several'
+    for (const branch of union.anyOf ?? []) if (branch.$ref && UNION_TITLES[branch.$ref]) branch.title = UNION_TITLES[branch.$ref]
+  }
+  return input
 }
 
 const DESCRIPTION = `${SERVICE_DESCRIPTION}.
@@ -58,6 +89,9 @@ Internal applications call this JSON API; the service turns each call into Secti
 * **Idempotency:** send \`Idempotency-Key\` on the order routes to retry safely; a replacement can cost money and is never sent twice.
 * **Dry run:** \`?dryRun=true\` answers with the exact form fields that would be sent, without calling Sectigo.
 * **Sandbox:** without credentials the service answers from a built-in Sectigo simulator; see the README for the seeded orders (for example \`1000001\` for DCV, \`2000001\` for a replacement).`
+
+// Proprietary code: no SPDX list entry, so an SPDX LicenseRef (the image's label says the same).
+export const LICENSE = { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' }
 
 export const TAGS = [
   {
@@ -80,7 +114,7 @@ export const docs = fp(
     await app.register(swagger, {
       openapi: {
         openapi: '3.1.0',
-        info: { title: SERVICE_NAME, version: SERVICE_VERSION, description: DESCRIPTION, license: { name: 'UNLICENSED', identifier: 'UNLICENSED' } },
+        info: { title: SERVICE_NAME, version: SERVICE_VERSION, description: DESCRIPTION, license: LICENSE },
         servers: [{ url: '/', description: 'This service' }],
         tags: TAGS,
         components: {

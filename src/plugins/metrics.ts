@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { SERVICE_VERSION } from '../meta.js'
 import type { SectigoCallRecord } from '../sectigo/client.js'
 
 export interface Metrics {
@@ -24,8 +25,15 @@ declare module 'fastify' {
   }
 }
 
+/** What `sectigo_proxy_build_info` says about the running build. */
+export interface BuildInfo {
+  version: string
+  /** The source revision (the image's REVISION build argument, as BUILD_REVISION); `unknown` when not set. */
+  revision: string
+}
+
 /** Built before the app so the Sectigo client, created with it, reports into the same registry. */
-export function createMetrics(sources: MetricSources): Metrics {
+export function createMetrics(sources: MetricSources, build: BuildInfo = { version: SERVICE_VERSION, revision: 'unknown' }): Metrics {
   // One registry per app: several apps in one process (tests, the bench) never share counters.
   const registry = new Registry()
   // Standard names (process_*, nodejs_*), as dashboards expect them.
@@ -39,8 +47,8 @@ export function createMetrics(sources: MetricSources): Metrics {
     registers: [registry]
   })
   const codes = new Counter({
-    name: 'sectigo_proxy_sectigo_error_codes_total',
-    help: 'Sectigo replies by endpoint and errorCode (0 is success).',
+    name: 'sectigo_proxy_upstream_replies_total',
+    help: "Sectigo's replies by endpoint and errorCode (code 0 is success).",
     labelNames: ['endpoint', 'code'] as const,
     registers: [registry]
   })
@@ -89,6 +97,14 @@ export function createMetrics(sources: MetricSources): Metrics {
     registers: [registry]
   })
 
+  // The usual *_build_info pattern: always 1, the facts in labels, for joins and upgrade dashboards.
+  new Gauge({
+    name: 'sectigo_proxy_build_info',
+    help: 'The running build: service version, source revision and Node.js version. Always 1.',
+    labelNames: ['version', 'revision', 'node'] as const,
+    registers: [registry]
+  }).set({ version: build.version, revision: build.revision, node: process.version }, 1)
+
   return {
     registry,
     upstreamCall(call: SectigoCallRecord) {
@@ -120,25 +136,30 @@ export const metricsPlugin = fp(
       if (request.sectigoCall) opts.metrics.upstreamCall(request.sectigoCall)
       // The route pattern, never the raw URL: order numbers would make the label unbounded.
       const route = request.routeOptions.url ?? 'unmatched'
-      requests.observe(
-        { route, method: request.method, status_code: String(reply.statusCode), caller: request.caller?.id ?? '' },
-        reply.elapsedTime / 1000
-      )
+      // No caller label where there is no caller (non-order routes), rather than an empty one.
+      const labels = { route, method: request.method, status_code: String(reply.statusCode) }
+      requests.observe(request.caller ? { ...labels, caller: request.caller.id } : labels, reply.elapsedTime / 1000)
     })
-    app.get(
-      '/metrics',
-      {
-        schema: {
-          tags: ['operations'],
-          operationId: 'getMetrics',
-          summary: 'Prometheus metrics',
-          description: 'The service metrics in Prometheus text format: requests, Sectigo calls and error codes, idempotency, process.',
-          produces: ['text/plain'],
-          response: { 200: { description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } } }
-        }
-      },
-      async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics())
-    )
   },
   { name: 'metrics', fastify: '5.x', dependencies: ['request-done'] }
 )
+
+/**
+ * `GET /metrics`, registered after the documentation plugin so that the OpenAPI document lists it
+ * (@fastify/swagger sees only the routes added after it).
+ */
+export const metricsRoute = async (app: FastifyInstance): Promise<void> => {
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags: ['operations'],
+        operationId: 'getMetrics',
+        summary: 'Prometheus metrics',
+        description: 'The service metrics in Prometheus text format: requests, Sectigo calls and their error codes, idempotency, the build, process figures. Keep it off the public network.',
+        response: { 200: { description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } } }
+      }
+    },
+    async (_request, reply) => reply.type(app.metrics.registry.contentType).send(await app.metrics.registry.metrics())
+  )
+}

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { IDEMPOTENCY_HEADER } from '../idempotency/idempotency-plugin.js'
+import { requestFields } from '../logging/request-fields.js'
 import type { SectigoCallRecord } from '../sectigo/client.js'
 
 const round = (ms: number) => Math.round(ms * 10) / 10
@@ -22,11 +23,6 @@ function upstreamFields(call: SectigoCallRecord) {
   }
 }
 
-/** The path's parameters the service owns (the order numbers); never the raw URL or query. */
-function orderNumberOf(request: FastifyRequest): string | null {
-  const params = request.params as Record<string, string | undefined> | undefined
-  return params?.orderNumber ?? params?.baseOrderNumber ?? null
-}
 
 /**
  * One line per request, written when it is over (answered and closed, or abandoned by the caller),
@@ -38,17 +34,14 @@ export const requestLog = fp(
     app.onRequestDone((request: FastifyRequest, reply: FastifyReply, { abandoned }) => {
       const scope = request.routeOptions.config.scope
       const call = request.sectigoCall
-      const line: Record<string, unknown> = {
-        method: request.method,
-        route: request.routeOptions.url ?? null,
-        statusCode: reply.statusCode,
-        durationMs: round(reply.elapsedTime)
-      }
+      // The route and the owned parameters, never the URL: a query may carry a caller's key.
+      const fields = requestFields(request)
+      const line: Record<string, unknown> = { ...fields, statusCode: reply.statusCode, durationMs: round(reply.elapsedTime) }
       if (scope) {
         const key = request.headers[IDEMPOTENCY_HEADER]
         line.audit = true
         line.caller = request.caller?.id ?? null
-        line.orderNumber = orderNumberOf(request)
+        line.orderNumber = fields.params?.orderNumber ?? fields.params?.baseOrderNumber ?? null
         line.idempotencyKey = typeof key === 'string' ? key : null
         line.replayed = reply.getHeader('idempotent-replayed') === 'true'
         line.sectigoCode = call?.errorCode ?? null

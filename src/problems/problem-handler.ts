@@ -32,14 +32,13 @@ declare module 'fastify' {
 // Fastify's own errors, by code, and the fallback by status for any other error that carries one.
 const FASTIFY_CODES: Record<string, { slug: ProblemSlug; detail: string }> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { slug: 'unsupported-media-type', detail: 'The body must be application/json.' },
-  FST_ERR_CTP_BODY_TOO_LARGE: { slug: 'payload-too-large', detail: 'The body is larger than the service accepts.' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { slug: 'validation-failed', detail: 'The body is empty; send a JSON object.' },
   FST_ERR_CTP_INVALID_JSON_BODY: {
     slug: 'validation-failed',
     detail: 'The body is not valid JSON, or holds a forbidden key (__proto__, constructor.prototype).'
   },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { slug: 'validation-failed', detail: 'Content-Length does not match the body.' },
-  FST_ERR_BAD_URL: { slug: 'validation-failed', detail: 'The URL cannot be decoded.' }
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { slug: 'validation-failed', detail: 'Content-Length does not match the body.' }
+  // FST_ERR_BAD_URL never reaches here: the frameworkErrors handler (src/http/edge-errors.ts) answers it.
 }
 
 const STATUS_SLUGS: Record<number, ProblemSlug> = {
@@ -66,6 +65,12 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
     return new ProblemError('validation-failed', {
       detail: first ? `${where} ${first.detail}` : 'The request does not match the schema.',
       errors
+    })
+  }
+  if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    const limit = request.routeOptions.bodyLimit
+    return new ProblemError('payload-too-large', {
+      detail: `The body is larger than the ${limit} bytes the service accepts (BODY_LIMIT_BYTES).`
     })
   }
   const known = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined

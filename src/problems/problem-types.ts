@@ -20,6 +20,25 @@ export const PROBLEM_TYPES = {
       'The request does not match the schema: a wrong type, enum, length, pattern or format, a required or forbidden member, an unknown member, malformed JSON, a bad path parameter or a bad Idempotency-Key header.',
     action: 'Fix the members listed in `errors` (JSON pointers, `parameter` or `header`) and send again.'
   },
+  'malformed-request': {
+    status: 400,
+    title: 'Malformed HTTP request',
+    meaning:
+      'The HTTP request itself cannot be read: an invalid method or path (a lower-case method, raw non-ASCII bytes or a bad percent-escape in the path), Content-Length together with Transfer-Encoding, or another violation of HTTP/1.1. The connection is closed.',
+    action: 'Fix the client or the proxy in front of it; use a standard HTTP library and percent-encode the path.'
+  },
+  'request-timeout': {
+    status: 408,
+    title: 'Request timeout',
+    meaning: 'The request did not arrive in time: its headers within 15 s, or the whole request within 30 s. The connection is closed.',
+    action: 'Send the request at once; check the network between the client and the service.'
+  },
+  'request-header-fields-too-large': {
+    status: 431,
+    title: 'Request header fields too large',
+    meaning: "The request line and headers together exceed Node's limit of 16 KiB (a very long query string counts too). The connection is closed.",
+    action: 'Send shorter headers and a shorter URL; no route of the service needs a query string beyond `dryRun`.'
+  },
   unauthorized: {
     status: 401,
     title: 'Unauthorized',

@@ -2,12 +2,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { DryRunQuery, DryRunResult, OrderHeaders, OrderNumberParam } from '../schemas/common.js'
 import { DcvRequest, DcvResult, type DcvRequest as DcvBody } from '../schemas/dcv.js'
-import { ORDER_ROUTE_PROBLEMS, problemResponses } from '../schemas/problem.js'
+import { ORDER_ROUTE_PROBLEMS, RATE_LIMIT_HEADERS, orderSuccess, problemResponses } from '../schemas/problem.js'
 import { dcvForm, dcvOwnerOverrides, dcvResult, type DcvTarget } from '../sectigo/dcv-form.js'
 import { assertFieldLengths } from '../sectigo/field-lengths.js'
 import { callSectigo } from '../sectigo/sectigo-plugin.js'
 import type { ProblemSlug } from '../problems/problem-types.js'
-import { checkDcvRequest } from '../validation/dcv-rules.js'
+import { checkDcvBodyShape, checkDcvRequest } from '../validation/dcv-rules.js'
 
 const ENDPOINT = '!AutoUpdateDCV'
 
@@ -44,6 +44,7 @@ export const dcvRoutes: FastifyPluginAsyncTypebox = async (app) => {
       route.url,
       {
         config: { scope: 'dcv:write', endpoint: ENDPOINT },
+        preValidation: async (request) => checkDcvBodyShape(request.body),
         schema: {
           tags: ['dcv'],
           operationId: route.target === 'orderNumber' ? 'updateOrderDcv' : 'updateBaseOrderDcv',
@@ -58,10 +59,11 @@ export const dcvRoutes: FastifyPluginAsyncTypebox = async (app) => {
           headers: OrderHeaders,
           body: Type.Ref(DcvRequest),
           response: {
-            200: Type.Union([Type.Ref(DcvResult), Type.Ref(DryRunResult)], {
-              description: 'Sectigo accepted the change (or, with `?dryRun=true`, the fields that would be sent).'
-            }),
-            ...problemResponses(DCV_PROBLEMS, `/${route.target === 'orderNumber' ? 'orders' : 'base-orders'}/1234567/dcv`)
+            200: orderSuccess(
+              'Sectigo accepted the change (or, with `?dryRun=true`, the fields that would be sent).',
+              Type.Union([Type.Ref(DcvResult), Type.Ref(DryRunResult)])
+            ),
+            ...problemResponses(DCV_PROBLEMS, `/${route.target === 'orderNumber' ? 'orders' : 'base-orders'}/1234567/dcv`, RATE_LIMIT_HEADERS)
           }
         }
       },

@@ -4,7 +4,7 @@ import type { DecodedCsr } from '../csr/decode-csr.js'
 import type { ProblemSlug } from '../problems/problem-types.js'
 import { DryRunQuery, DryRunResult, OrderHeaders, OrderNumberParam } from '../schemas/common.js'
 import { ReplacementRequest, ReplacementResult, type DcvInstruction } from '../schemas/replacement.js'
-import { ORDER_ROUTE_PROBLEMS, problemResponses } from '../schemas/problem.js'
+import { ORDER_ROUTE_PROBLEMS, RATE_LIMIT_HEADERS, orderSuccess, problemResponses } from '../schemas/problem.js'
 import { dcvInstruction } from '../sectigo/dcv-instructions.js'
 import { assertFieldLengths } from '../sectigo/field-lengths.js'
 import { replacementForm, replacementOwnerOverrides } from '../sectigo/replacement-form.js'
@@ -37,20 +37,13 @@ function instructionsFor(body: ReplacementRequest, csr: DecodedCsr | undefined):
 }
 
 export const replacementRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  // "No body at all" is the empty object, also when a client sends an empty JSON body.
-  const parseJson = app.getDefaultJsonParser('error', 'error')
-  app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body.length === 0) done(null, undefined)
-    else parseJson(request, body as string, done)
-  })
-
   app.post(
     '/orders/:orderNumber/replacement',
     {
       config: { scope: 'replacement:write', endpoint: ENDPOINT },
+      // "No body at all" (also an empty JSON body) is the empty object; a present body must be one.
       preValidation: async (request) => {
-        if (request.body === undefined || request.body === null) request.body = {}
+        if (request.body === undefined) request.body = {}
       },
       schema: {
         tags: ['replacement'],
@@ -64,13 +57,14 @@ export const replacementRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: OrderNumberParam('orderNumber', 'The order number of the mark certificate to replace.', '2000001'),
         security: [{ bearer: [] }],
         querystring: DryRunQuery,
-          headers: OrderHeaders,
+        headers: OrderHeaders,
         body: Type.Ref(ReplacementRequest),
         response: {
-          200: Type.Union([Type.Ref(ReplacementResult), Type.Ref(DryRunResult)], {
-            description: 'Sectigo created the replacement (or, with `?dryRun=true`, the fields that would be sent).'
-          }),
-          ...problemResponses(REPLACEMENT_PROBLEMS, '/orders/2000001/replacement')
+          200: orderSuccess(
+            'Sectigo created the replacement (or, with `?dryRun=true`, the fields that would be sent).',
+            Type.Union([Type.Ref(ReplacementResult), Type.Ref(DryRunResult)])
+          ),
+          ...problemResponses(REPLACEMENT_PROBLEMS, '/orders/2000001/replacement', RATE_LIMIT_HEADERS)
         }
       }
     },

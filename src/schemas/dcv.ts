@@ -151,8 +151,48 @@ export const DCV_REQUEST_EXAMPLES = {
       ]
     }
   },
+  pendingDomain: {
+    summary: 'The pending domain of a partly validated order (sandbox: order 1000004)',
+    value: { method: 'CNAME_CSR_HASH', domainName: 'www.example.net' }
+  },
   alreadyValidated: {
     summary: 'Fails: domain already validated (sandbox: order 1000004)',
     value: { method: 'CNAME_CSR_HASH', domainName: 'example.net' }
+  }
+}
+
+/** The same for the base-order route: only orders 1000001 and 1000002 have base order numbers. */
+export const BASE_DCV_REQUEST_EXAMPLES = {
+  single: {
+    summary: 'One domain by e-mail (sandbox: base order 5000001)',
+    value: DCV_REQUEST_EXAMPLES.single.value
+  },
+  singleOrderCname: {
+    summary: 'A single-domain order, no domain name needed (sandbox: base order 5000001)',
+    value: DCV_REQUEST_EXAMPLES.singleOrderCname.value
+  },
+  multi: {
+    summary: 'Several domains of a multi-domain order (sandbox: base order 5000002)',
+    value: DCV_REQUEST_EXAMPLES.multi.value
+  },
+  wildcardHttp: {
+    summary: 'Fails before the call: a wildcard domain cannot use HTTP_CSR_HASH (sandbox: base order 5000002)',
+    value: { method: 'HTTP_CSR_HASH', domainName: '*.example.org' }
+  }
+}
+
+/**
+ * Named examples of the path parameter, selectable in Swagger UI beside the body examples: each
+ * body example names the order it works with, and this list offers exactly those orders.
+ */
+export const DCV_PARAMETER_EXAMPLES = {
+  orderNumber: {
+    '1000001': { summary: '1000001: single-domain, pending (www.example.com)', value: '1000001' },
+    '1000002': { summary: '1000002: multi-domain, pending (example.com, www.example.com, shop.example.com, *.example.org)', value: '1000002' },
+    '1000004': { summary: '1000004: example.net validated, www.example.net pending', value: '1000004' }
+  },
+  baseOrderNumber: {
+    '5000001': { summary: '5000001: base order of 1000001 (single-domain)', value: '5000001' },
+    '5000002': { summary: '5000002: base order of 1000002 (multi-domain)', value: '5000002' }
   }
 }

@@ -92,7 +92,28 @@ function example(slug: ProblemSlug, instance: string): Record<string, unknown> {
  * The problem responses of a route, grouped by status: each lists its slugs with links to their
  * pages and carries an example per slug, all with the shared ProblemDetails schema.
  */
-export function problemResponses(slugs: readonly ProblemSlug[], instance: string): Record<number, unknown> {
+/**
+ * The IETF RateLimit draft headers that @fastify/rate-limit sets on the order routes' answers once
+ * the caller is known (not on a 401).
+ */
+export const RATE_LIMIT_HEADERS = {
+  'RateLimit-Limit': { type: 'integer', description: 'The calls this caller may make per window (RATE_LIMIT_MAX).' },
+  'RateLimit-Remaining': { type: 'integer', description: 'The calls left in the current window.' },
+  'RateLimit-Reset': { type: 'integer', description: 'Seconds until the current window ends.' }
+}
+
+const REQUEST_ID_HEADER = { 'X-Request-Id': { type: 'string', description: 'The request id, also in `requestId` and in every log line of the request.' } }
+
+/** A 200 answer of an order route: its JSON schema, with the headers every order route sets. */
+export function orderSuccess(description: string, schema: unknown): unknown {
+  return { description, headers: { ...REQUEST_ID_HEADER, ...RATE_LIMIT_HEADERS }, content: { 'application/json': { schema } } }
+}
+
+export function problemResponses(
+  slugs: readonly ProblemSlug[],
+  instance: string,
+  extraHeaders: Record<string, { type: string; description: string }> = {}
+): Record<number, unknown> {
   const byStatus = new Map<number, ProblemSlug[]>()
   for (const slug of slugs) {
     const status = PROBLEM_TYPES[slug].status
@@ -104,7 +125,8 @@ export function problemResponses(slugs: readonly ProblemSlug[], instance: string
     out[status] = {
       description: list.map((s) => `[\`${s}\`](/problems/${s}): ${PROBLEM_TYPES[s].title}`).join('; '),
       headers: {
-        'X-Request-Id': { type: 'string', description: 'The request id, also in `requestId` and in every log line of the request.' },
+        ...REQUEST_ID_HEADER,
+        ...extraHeaders,
         ...(retry ? { 'Retry-After': { type: 'integer', description: 'Seconds to wait before retrying.' } } : {}),
         ...(status === 401 ? { 'WWW-Authenticate': { type: 'string', description: 'The Bearer challenge.' } } : {})
       },

@@ -25,6 +25,7 @@ describe('metrics', () => {
     await dcv('k1')
     await dcv()
     await t.app.inject({ method: 'POST', url: '/orders/1/dcv', payload: { method: 'EMAIL' }, headers: { ...bearer(KEYS.both), 'idempotency-key': 'k1' } })
+    await t.app.inject({ method: 'GET', url: '/healthz' })
     const res = await t.app.inject({ method: 'GET', url: '/metrics' })
     expect(res.statusCode).toBe(200)
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/)
@@ -34,8 +35,8 @@ describe('metrics', () => {
     expect(sample(text, 'sectigo_proxy_http_request_duration_seconds_count', { ...route, status_code: '409' })).toBe(1)
     expect(sample(text, 'sectigo_proxy_http_request_duration_seconds_count', { ...route, status_code: '400' })).toBe(1)
     expect(sample(text, 'sectigo_proxy_upstream_duration_seconds_count', { endpoint: '!AutoUpdateDCV', outcome: 'reply' })).toBe(2)
-    expect(sample(text, 'sectigo_proxy_sectigo_error_codes_total', { endpoint: '!AutoUpdateDCV', code: '0' })).toBe(1)
-    expect(sample(text, 'sectigo_proxy_sectigo_error_codes_total', { endpoint: '!AutoUpdateDCV', code: '-47' })).toBe(1)
+    expect(sample(text, 'sectigo_proxy_upstream_replies_total', { endpoint: '!AutoUpdateDCV', code: '0' })).toBe(1)
+    expect(sample(text, 'sectigo_proxy_upstream_replies_total', { endpoint: '!AutoUpdateDCV', code: '-47' })).toBe(1)
     expect(sample(text, 'sectigo_proxy_idempotency_replays_total')).toBe(1)
     expect(sample(text, 'sectigo_proxy_idempotency_conflicts_total', { reason: 'reused' })).toBeUndefined()
     expect(sample(text, 'sectigo_proxy_upstream_active_calls')).toBe(0)
@@ -44,7 +45,22 @@ describe('metrics', () => {
     expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0)
     // Order numbers never become label values.
     expect(text).not.toContain('/orders/1/dcv')
+    // No empty caller label on routes without a caller.
+    expect(text).not.toContain('caller=""')
+    expect(text).toMatch(/^sectigo_proxy_http_request_duration_seconds_count\{route="\/healthz",method="GET",status_code="200"\} \d+$/m)
+    // The old, stuttering name is gone.
+    expect(text).not.toContain('sectigo_proxy_sectigo_')
     await t.app.close()
+  })
+
+  it('says which build runs: version, revision (BUILD_REVISION) and Node', async () => {
+    const t = await buildTestApp({ BUILD_REVISION: '0123abc' })
+    const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body
+    expect(text).toContain(`sectigo_proxy_build_info{version="1.0.0",revision="0123abc",node="${process.version}"} 1`)
+    await t.app.close()
+    const unknown = await buildTestApp()
+    expect((await unknown.app.inject({ method: 'GET', url: '/metrics' })).body).toContain('revision="unknown"')
+    await unknown.app.close()
   })
 
   it('counts a reused key as a conflict and shows calls in flight', async () => {
