@@ -127,6 +127,25 @@ describe('the call path over real sockets', () => {
     expect(replacements(upstream)).toBe(1)
   })
 
+  it('a read is retried after a timeout on the wire; a resend lost after writing is not, and is unknown', async () => {
+    let reads = 0
+    const upstream = await fake((endpoint) => {
+      if (endpoint === '!GetMDCDomainDetails') return ++reads < 3 ? { hang: true } : { body: 'errorCode=0&1_domainName=mail.example.com&1_dcvMethod=EMAIL&1_dcvStatus=Validated' }
+      return { hang: true }
+    })
+    const { app } = await service(upstream.base, { SECTIGO_TIMEOUT_MS: '200' })
+    const read = await app.inject({ method: 'GET', url: '/orders/1000007/dcv' })
+    expect(read.statusCode).toBe(200)
+    expect(upstream.posts.filter((p) => p.endpoint === '!GetMDCDomainDetails')).toHaveLength(3)
+    const resend = app.inject({ method: 'POST', url: '/orders/1000007/dcv/resend', payload: {} })
+    await sleep(100)
+    upstream.dropSockets(1)
+    const answer = await resend
+    expect(answer.statusCode).toBe(502)
+    expect(answer.json().outcome).toBe('unknown')
+    expect(upstream.posts.filter((p) => p.endpoint === '!ResendDCVEmail')).toHaveLength(1)
+  })
+
   it('6. Sectigo\'s -42 changed nothing: the key is released and a retry gets through; a stored answer replays its Retry-After', async () => {
     let limited = true
     const upstream = await fake(() => ({ body: limited ? 'errorCode=-42&errorMessage=Call+limit+reached%2C+please+try+again+later' : SUCCESS }))
