@@ -144,10 +144,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
 
   for (const schema of [...PROBLEM_SCHEMAS, ProblemDoc, DryRunResult, ...DCV_SCHEMAS, ...REPLACEMENT_SCHEMAS, ...DCV_WORKFLOW_SCHEMAS, ...ORDER_STATUS_SCHEMAS]) app.addSchema(schema)
 
-  app.addHook('onSend', async (_request, reply) => {
+  // The headers every answer carries, in one synchronous hook.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    reply.header('x-request-id', request.id)
     // Answers name orders and callers: no cache may keep them. Swagger UI's assets set their own.
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
     reply.header('x-content-type-options', 'nosniff')
+    done(null, payload)
   })
 
   await app.register(docs, { docsEnabled: config.docsEnabled })

@@ -57,28 +57,30 @@ export const auth = fp(
 
     app.decorateRequest('caller', null)
 
-    app.addHook('onRequest', async (request) => {
+    // Synchronous: nothing here awaits, and a promise per request is not free.
+    app.addHook('onRequest', (request, _reply, done) => {
       const scope = request.routeOptions.config.scope
-      if (!scope) return
+      if (!scope) return done()
       if (!enforced) {
         request.caller = ANONYMOUS
-        return
+        return done()
       }
       const header = request.headers.authorization
       const key = header === undefined ? undefined : BEARER.exec(header)?.[1]
       const caller = key === undefined ? undefined : identify(key)
       if (!caller) {
         const challenge = header === undefined ? 'Bearer realm="sectigo-proxy"' : 'Bearer realm="sectigo-proxy", error="invalid_token"'
-        throw new ProblemError('unauthorized', {
-          detail: unauthorizedDetail(header, key),
-          headers: { 'www-authenticate': challenge }
-        })
+        return done(
+          new ProblemError('unauthorized', {
+            detail: unauthorizedDetail(header, key),
+            headers: { 'www-authenticate': challenge }
+          })
+        )
       }
-      request.log = request.log.child({ caller: caller.id })
-      if (!caller.scopes.includes(scope)) {
-        throw new ProblemError('forbidden', { detail: `This API key lacks the scope ${scope}.` })
-      }
+      // Known from here, for the request's log line, even when the scope is missing.
       request.caller = caller
+      if (!caller.scopes.includes(scope)) return done(new ProblemError('forbidden', { detail: `This API key lacks the scope ${scope}.` }))
+      done()
     })
   },
   { name: 'auth', fastify: '5.x', dependencies: ['problem-handler'] }

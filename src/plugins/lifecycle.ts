@@ -52,11 +52,11 @@ export const lifecycle = fp(
       }
     })
 
-    app.addHook('onRequest', async (request, reply) => {
+    app.addHook('onRequest', (request, reply, done) => {
       active.add(request)
-      if (!closing || ALWAYS_SERVED.has(request.routeOptions.url ?? '')) return
+      if (!closing || ALWAYS_SERVED.has(request.routeOptions.url ?? '')) return done()
       reply.header('connection', 'close')
-      throw new ProblemError('service-unavailable', { detail: 'The service is shutting down; retry on another replica.' })
+      done(new ProblemError('service-unavailable', { detail: 'The service is shutting down; retry on another replica.' }))
     })
     // Also for a caller that hung up: its call to Sectigo still finishes before the drain ends.
     app.onRequestDone((request) => settle(request))

@@ -124,10 +124,6 @@ export const problemHandler = fp(
         .send(app.problemBody(problem, this.request))
     })
 
-    app.addHook('onRequest', async (request, reply) => {
-      reply.header('x-request-id', request.id)
-    })
-
     app.setErrorHandler((error, request, reply) => {
       const problem = toProblem(error as Error, request)
       if (problem.status >= 500 && !(error instanceof ProblemError)) {
