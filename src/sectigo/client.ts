@@ -21,14 +21,21 @@ export interface SectigoClientOptions extends Omit<SectigoConfig, 'allowInsecure
   observer?: CallObserver
 }
 
-/** One finished attempt, for metrics. */
+/** One finished attempt, for metrics, and for the request's call record (traces are built from it). */
 export interface AttemptRecord {
   endpoint: Endpoint
   attempt: number
+  /** When the attempt began (epoch milliseconds, fractional), its wait for a connection included. */
+  startedAt: number
+  /** The part of the attempt spent waiting for a connection. undici's pool does not report it: 0 here. */
+  queuedMs: number
+  /** The whole attempt, from `startedAt`. */
   durationMs: number
   /** `reply` when Sectigo answered with a code, else the failure kind. */
   outcome: 'reply' | UpstreamFailure['kind']
   errorCode?: number
+  /** Whether any byte of the request may have reached Sectigo. */
+  sent: boolean
 }
 
 export interface CallObserver {
@@ -105,8 +112,11 @@ export class SectigoClient {
     return out
   }
 
-  /** `onAdmitted` runs once the call passed the queue bound: from then on, it may reach Sectigo. */
-  async call(endpoint: Endpoint, fields: FormFields, log: FastifyBaseLogger, onAdmitted?: () => void): Promise<CallResult> {
+  /**
+   * `onAdmitted` runs once the call passed the queue bound: from then on, it may reach Sectigo.
+   * Each finished attempt is pushed to `attempts`, if given, whether the call succeeds or throws.
+   */
+  async call(endpoint: Endpoint, fields: FormFields, log: FastifyBaseLogger, onAdmitted?: () => void, attempts?: AttemptRecord[]): Promise<CallResult> {
     const { maxConnections, maxQueue } = this.#options
     if (this.#active >= maxConnections + maxQueue) {
       log.warn({ sectigo: { endpoint, inFlight: this.#active } }, 'sectigo call refused: queue full')
@@ -120,7 +130,7 @@ export class SectigoClient {
     try {
       for (let attempt = 1; ; attempt++) {
         try {
-          const reply = await this.#attempt(endpoint, body, attempt, log)
+          const reply = await this.#attempt(endpoint, body, attempt, log, attempts)
           return { reply, attempts: attempt, durationMs: performance.now() - started }
         } catch (err) {
           const retryable = attempt <= MAX_RETRIES && err instanceof UpstreamFailure && mayRetry(RETRY_POLICY[endpoint], err)
@@ -151,7 +161,7 @@ export class SectigoClient {
     return Math.round(base * (0.5 + Math.random()))
   }
 
-  async #attempt(endpoint: Endpoint, body: string, attempt: number, log: FastifyBaseLogger): Promise<SectigoReply> {
+  async #attempt(endpoint: Endpoint, body: string, attempt: number, log: FastifyBaseLogger, attempts?: AttemptRecord[]): Promise<SectigoReply> {
     const started = performance.now()
     // Not AbortSignal.timeout: its timer stays armed after the call until the signal is collected
     // or SECTIGO_TIMEOUT_MS passes, piling up under load; this one is cleared at the end.
@@ -160,9 +170,20 @@ export class SectigoClient {
     timer.unref()
     const signal = controller.signal
     let statusCode: number | undefined
-    const finish = (outcome: AttemptRecord['outcome'], extra: { errorCode?: number; code?: string } = {}) => {
+    const finish = (outcome: AttemptRecord['outcome'], extra: { errorCode?: number; code?: string } = {}, sent = true) => {
       const durationMs = Math.round((performance.now() - started) * 10) / 10
-      this.#options.observer?.attempt?.({ endpoint, attempt, durationMs, outcome, ...(extra.errorCode === undefined ? {} : { errorCode: extra.errorCode }) })
+      const record: AttemptRecord = {
+        endpoint,
+        attempt,
+        startedAt: performance.timeOrigin + started,
+        queuedMs: 0,
+        durationMs,
+        outcome,
+        sent,
+        ...(extra.errorCode === undefined ? {} : { errorCode: extra.errorCode })
+      }
+      this.#options.observer?.attempt?.(record)
+      attempts?.push(record)
       const line = { sectigo: { endpoint, attempt, durationMs, outcome, statusCode, ...extra } }
       if (outcome === 'reply') log.info(line, 'sectigo call')
       else log.warn(line, 'sectigo call failed')
@@ -199,7 +220,7 @@ export class SectigoClient {
       return reply
     } catch (err) {
       const failure = toFailure(err, signal)
-      finish(failure.kind, failure.details.code ? { code: failure.details.code } : {})
+      finish(failure.kind, failure.details.code ? { code: failure.details.code } : {}, failure.outcome !== 'not-sent')
       throw failure
     } finally {
       clearTimeout(timer)

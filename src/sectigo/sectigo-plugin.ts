@@ -2,18 +2,21 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Dispatcher } from 'undici'
 import type { SectigoConfig } from '../config/load-config.js'
-import { SectigoClient, type CallObserver } from './client.js'
+import { SectigoClient, type AttemptRecord, type CallObserver } from './client.js'
 import { problemForReply, type OwnerOverrides } from './error-codes.js'
 import type { Endpoint } from './fields.js'
 import type { FormFields } from './form-encoder.js'
 import type { SectigoReply } from './response-parser.js'
 import { UpstreamFailure, problemForFailure } from './upstream-failure.js'
 
-/** What became of a request's Sectigo call, for the idempotency store and the audit line. */
+/** What became of a request's Sectigo call, for the idempotency store, the audit line and traces. */
 export interface SectigoCallRecord {
+  endpoint: Endpoint
   /** Admitted past the queue bound: the call may have reached Sectigo. */
   attempted: boolean
   errorCode?: number
+  /** Every finished attempt, in order (empty when the call was refused before any). */
+  attempts: AttemptRecord[]
 }
 
 declare module 'fastify' {
@@ -56,11 +59,11 @@ export async function callSectigo(
   fields: FormFields,
   overrides: OwnerOverrides = {}
 ): Promise<SectigoReply> {
-  const record: SectigoCallRecord = { attempted: false }
+  const record: SectigoCallRecord = { endpoint, attempted: false, attempts: [] }
   request.sectigoCall = record
   let reply: SectigoReply
   try {
-    reply = (await request.server.sectigo.call(endpoint, fields, request.log, () => (record.attempted = true))).reply
+    reply = (await request.server.sectigo.call(endpoint, fields, request.log, () => (record.attempted = true), record.attempts)).reply
   } catch (err) {
     if (err instanceof UpstreamFailure) throw problemForFailure(err)
     throw err

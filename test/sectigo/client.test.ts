@@ -4,7 +4,7 @@ import { createServer as createNetServer, type AddressInfo, type Server as NetSe
 import pino from 'pino'
 import { MockAgent } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
-import { SectigoClient, type SectigoClientOptions } from '../../src/sectigo/client.js'
+import { SectigoClient, type AttemptRecord, type SectigoClientOptions } from '../../src/sectigo/client.js'
 import { UpstreamFailure, problemForFailure } from '../../src/sectigo/upstream-failure.js'
 import { captureLogs } from '../helpers/log-capture.js'
 
@@ -98,6 +98,34 @@ describe('SectigoClient with MockAgent', () => {
     expect(failure.outcome).toBe('not-sent')
     agent.assertNoPendingInterceptors()
     expect(problemForFailure(failure).slug).toBe('upstream-unavailable')
+  })
+
+  it('records every attempt of a call, failed ones too, with its start, duration, outcome and whether it was sent', async () => {
+    const { agent, pool } = mock()
+    pool.intercept({ path: '/products/!AutoUpdateDCV', method: 'POST' }).replyWithError(connectError())
+    pool.intercept({ path: '/products/!AutoUpdateDCV', method: 'POST' }).reply(200, 'errorCode=-14&errorMessage=x')
+    const client = new SectigoClient(options({ dispatcher: agent }))
+    const attempts: AttemptRecord[] = []
+    const before = Date.now()
+    await client.call('!AutoUpdateDCV', [], makeLog().log, undefined, attempts)
+    expect(attempts.map(({ attempt, outcome, sent, errorCode }) => ({ attempt, outcome, sent, errorCode }))).toEqual([
+      { attempt: 1, outcome: 'connect', sent: false, errorCode: undefined },
+      { attempt: 2, outcome: 'reply', sent: true, errorCode: -14 }
+    ])
+    for (const record of attempts) {
+      expect(record.endpoint).toBe('!AutoUpdateDCV')
+      expect(record.startedAt).toBeGreaterThanOrEqual(before - 1)
+      expect(record.startedAt).toBeLessThanOrEqual(Date.now() + 1)
+      expect(record.durationMs).toBeGreaterThanOrEqual(0)
+      expect(record.queuedMs).toBe(0)
+    }
+    const [first, second] = attempts as [AttemptRecord, AttemptRecord]
+    expect(second.startedAt).toBeGreaterThanOrEqual(first.startedAt + first.durationMs - 1)
+
+    const failed: AttemptRecord[] = []
+    pool.intercept({ path: '/products/!AutoReplaceMC', method: 'POST' }).replyWithError(socketError())
+    await failureOf(client.call('!AutoReplaceMC', [], makeLog().log, undefined, failed))
+    expect(failed.map(({ outcome, sent }) => ({ outcome, sent }))).toEqual([{ outcome: 'lost', sent: true }])
   })
 
   it('does not retry AutoUpdateDCV once the connection was up', async () => {
