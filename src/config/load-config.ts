@@ -3,6 +3,7 @@ import { isIP } from 'node:net'
 import envSchema from 'env-schema'
 import { EnvSchema, FILE_VARIABLES, type Env } from './env-schema.js'
 import { parseApiKeys, type ApiKeyEntry } from './api-keys.js'
+import { TracingConfigError, tracingConfig, type TracingConfig } from './tracing-config.js'
 
 export type Mode = 'live' | 'sandbox'
 
@@ -39,6 +40,8 @@ export interface Config {
   redisUrl?: string
   idempotency: { store: 'memory' | 'redis'; ttlSeconds: number; maxEntries: number }
   simulator: { port: number; host: string; loginName: string; loginPassword: string; slowMs: number }
+  /** OpenTelemetry tracing; absent (off) unless an OTLP endpoint is configured. */
+  tracing?: TracingConfig
   /** Startup notes for the log: insecure upstream, ignored variables. Never hold a secret. */
   warnings: string[]
 }
@@ -97,6 +100,8 @@ export function loadConfig(env: RawEnv): Config {
     warnings.push('SHUTDOWN_GRACE_MS is not above SECTIGO_TIMEOUT_MS: a call in flight at shutdown may be cut off')
   }
 
+  const tracing = readTracing(parsed, warnings)
+
   return {
     nodeEnv: parsed.NODE_ENV,
     port: parsed.PORT,
@@ -125,7 +130,17 @@ export function loadConfig(env: RawEnv): Config {
       loginPassword: parsed.SIMULATOR_LOGIN_PASSWORD,
       slowMs: parsed.SIMULATOR_SLOW_MS
     },
+    ...(tracing ? { tracing } : {}),
     warnings
+  }
+}
+
+function readTracing(env: Env, warnings: string[]): TracingConfig | undefined {
+  try {
+    return tracingConfig(env, warnings)
+  } catch (err) {
+    if (err instanceof TracingConfigError) throw new ConfigError(err.variable, err.problem)
+    throw err
   }
 }
 
