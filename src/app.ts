@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { SpanExporter } from '@opentelemetry/sdk-trace'
 import type { DestinationStream } from 'pino'
 import type { Dispatcher } from 'undici'
 import type { Config } from './config/load-config.js'
@@ -39,6 +40,8 @@ export interface AppDeps {
   pressure?: PressureOptions
   /** The clock of the idempotency store (tests move it instead of sleeping). */
   now?: () => number
+  /** Where spans go when tracing is configured (tests pass an in-memory exporter); OTLP otherwise. */
+  spanExporter?: SpanExporter
 }
 
 /** Secrets the logger scrubs from every line, whatever logged them. */
@@ -49,6 +52,8 @@ function secretsOf(config: Config): string[] {
     const password = new URL(config.redisUrl).password
     if (password) secrets.push(decodeURIComponent(password))
   }
+  // The tracing backend's API key travels in these.
+  if (config.tracing) secrets.push(...Object.values(config.tracing.headers))
   return secrets
 }
 
@@ -95,6 +100,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
 
   const metrics = createMetrics()
   await app.register(requestDone)
+  if (config.tracing) {
+    // Before every other plugin and route, so that the server span covers them; never loaded when off.
+    const { tracing } = await import('./tracing/tracing-plugin.js')
+    await app.register(tracing, { config: config.tracing, ...(deps.spanExporter ? { exporter: deps.spanExporter } : {}) })
+  }
   await app.register(problemHandler, { publicBaseUrl: config.publicBaseUrl })
   await app.register(lifecycle)
   await app.register(metricsPlugin, { metrics })
