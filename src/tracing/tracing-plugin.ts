@@ -156,8 +156,11 @@ export const tracing = fp(
       if (span && call && (span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0) recordAttemptSpans(tracer, span, call)
     })
 
-    // Flushes what is queued: the last requests' spans are exported before the process ends.
-    app.addHook('onClose', async () => provider.shutdown())
+    // Flushes what is queued: the last requests' spans are exported before the process ends. A
+    // collector that is down must not turn a clean shutdown into a failed one.
+    app.addHook('onClose', async () => {
+      await provider.shutdown().catch((err: unknown) => app.log.warn({ tracing: true, error: err instanceof Error ? err.message : String(err) }, 'spans not exported at shutdown'))
+    })
   },
   { name: 'tracing', fastify: '5.x', dependencies: ['request-done'] }
 )
