@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { SpanExporter } from '@opentelemetry/sdk-trace'
 import type { DestinationStream } from 'pino'
 import type { Dispatcher } from 'undici'
 import type { Config } from './config/load-config.js'
@@ -63,6 +64,8 @@ export interface AppDeps {
   pressure?: PressureOptions
   /** The clock of the idempotency store (tests move it instead of sleeping). */
   now?: () => number
+  /** Where spans go when tracing is configured (tests pass an in-memory exporter); OTLP otherwise. */
+  spanExporter?: SpanExporter
 }
 
 /** Secrets scrubbed from everything that leaves the service, whatever put them there. */
@@ -73,6 +76,8 @@ function secretsOf(config: Config): string[] {
     const password = new URL(config.redisUrl).password
     if (password) secrets.push(decodeURIComponent(password))
   }
+  // The tracing backend's API key travels in these.
+  if (config.tracing) secrets.push(...Object.values(config.tracing.headers))
   return secrets
 }
 
@@ -131,6 +136,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   )
   app.decorate('logDestination', destination ?? null)
   await app.register(requestDone)
+  if (config.tracing) {
+    // Before every other plugin and route, so that the server span covers them; never loaded when off.
+    const { tracing } = await import('./tracing/tracing-plugin.js')
+    await app.register(tracing, { config: config.tracing, ...(deps.spanExporter ? { exporter: deps.spanExporter } : {}) })
+  }
   await app.register(problemHandler, { publicBaseUrl: config.publicBaseUrl })
   await app.register(lifecycle)
   await app.register(metricsPlugin, { metrics })

@@ -53,13 +53,42 @@ export const EnvSchema = Type.Object({
   SIMULATOR_SLOW_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 90_000 }),
 
   // The image sets it from its REVISION build argument, for sectigo_proxy_build_info.
-  BUILD_REVISION: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' }))
+  BUILD_REVISION: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' })),
+  // OpenTelemetry's standard names; tracing-config.ts checks what a schema cannot (URLs, lists).
+  OTEL_SDK_DISABLED: Type.Boolean({ default: false }),
+  OTEL_TRACES_EXPORTER: Type.Union([Type.Literal('otlp'), Type.Literal('none')], { default: 'otlp' }),
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Text),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: Type.Optional(Text),
+  OTEL_EXPORTER_OTLP_PROTOCOL: Type.Optional(Text),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: Type.Optional(Text),
+  OTEL_EXPORTER_OTLP_HEADERS: Type.Optional(Text),
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: Type.Optional(Text),
+  OTEL_EXPORTER_OTLP_TIMEOUT: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+  OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+  OTEL_SERVICE_NAME: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  OTEL_RESOURCE_ATTRIBUTES: Type.Optional(Text),
+  OTEL_TRACES_SAMPLER: Type.Union(
+    ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'].map((s) =>
+      Type.Literal(s)
+    ),
+    { default: 'parentbased_always_on' }
+  ),
+  OTEL_TRACES_SAMPLER_ARG: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  OTEL_BSP_SCHEDULE_DELAY: Type.Integer({ minimum: 1, maximum: 600_000, default: 5000 }),
+  OTEL_BSP_MAX_QUEUE_SIZE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 2048 })
 })
 
 export type Env = Static<typeof EnvSchema>
 
 /** Variables whose values are secrets: never echoed, not even in a validation message. */
-export const SECRET_VARIABLES = new Set(['SECTIGO_LOGIN_PASSWORD', 'API_KEYS', 'SIMULATOR_LOGIN_PASSWORD'])
+export const SECRET_VARIABLES = new Set([
+  'SECTIGO_LOGIN_PASSWORD',
+  'API_KEYS',
+  'SIMULATOR_LOGIN_PASSWORD',
+  // They usually carry the tracing backend's API key.
+  'OTEL_EXPORTER_OTLP_HEADERS',
+  'OTEL_EXPORTER_OTLP_TRACES_HEADERS'
+])
 
 /** Variables that may instead be read from the file named by `<NAME>_FILE`. */
 export const FILE_VARIABLES = ['SECTIGO_LOGIN_PASSWORD', 'API_KEYS'] as const

@@ -4,6 +4,7 @@ import envSchema from 'env-schema'
 import { EnvSchema, FILE_VARIABLES, type Env } from './env-schema.js'
 import { parseApiKeys, type ApiKeyEntry } from './api-keys.js'
 import { longestInFlightMs } from '../sectigo/call-budget.js'
+import { TracingConfigError, tracingConfig, type TracingConfig } from './tracing-config.js'
 
 export type Mode = 'live' | 'sandbox'
 
@@ -48,6 +49,8 @@ export interface Config {
   simulator: { port: number; host: string; loginName: string; loginPassword: string; slowMs: number }
   /** The source revision the build came from (BUILD_REVISION, set by the image), or `unknown`. */
   revision: string
+  /** OpenTelemetry tracing; absent (off) unless an OTLP endpoint is configured. */
+  tracing?: TracingConfig
   /** Startup notes for the log: insecure upstream, ignored variables. Never hold a secret. */
   warnings: string[]
 }
@@ -143,6 +146,8 @@ export function loadConfig(env: RawEnv): Config {
     )
   }
 
+  const tracing = readTracing(parsed, warnings, issues)
+
   issues.throwIfAny()
 
   return {
@@ -177,7 +182,20 @@ export function loadConfig(env: RawEnv): Config {
       slowMs: parsed.SIMULATOR_SLOW_MS
     },
     revision: parsed.BUILD_REVISION ?? 'unknown',
+    ...(tracing ? { tracing } : {}),
     warnings
+  }
+}
+
+function readTracing(env: Env, warnings: string[], issues: Issues): TracingConfig | undefined {
+  try {
+    return tracingConfig(env, warnings)
+  } catch (err) {
+    if (err instanceof TracingConfigError) {
+      issues.add(err.variable, err.problem)
+      return undefined
+    }
+    throw err
   }
 }
 

@@ -44,6 +44,8 @@ export interface AttemptRecord {
 /** What became of one request's call to Sectigo, filled in as it goes. */
 export interface SectigoCallRecord {
   endpoint: Endpoint
+  /** Wall-clock start (epoch ms): the call asked for a connection slot. */
+  startedAt: number
   /** Waiting for a free connection slot. */
   queuedMs: number
   /** Some attempt wrote its first byte: the call may have reached Sectigo. */
@@ -57,7 +59,7 @@ export interface SectigoCallRecord {
 }
 
 export function newCallRecord(endpoint: Endpoint): SectigoCallRecord {
-  return { endpoint, queuedMs: 0, sent: false, attempts: [], durationMs: 0 }
+  return { endpoint, startedAt: Date.now(), queuedMs: 0, sent: false, attempts: [], durationMs: 0 }
 }
 
 interface Waiter {
