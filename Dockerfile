@@ -2,8 +2,8 @@
 #
 # sectigo-proxy: the production image.   docker build -t sectigo-proxy .
 # The same image runs the standalone simulator:   CMD ["node", "/app/dist/simulator/server.js"]
-# `npm run smoke:container` replays this file without Docker: keep to the instructions it knows
-# (ARG, FROM, WORKDIR, ENV, COPY, RUN, LABEL, USER, EXPOSE, STOPSIGNAL, HEALTHCHECK, CMD).
+# `npm run test:container` builds this file with podman (`--format docker`, which keeps HEALTHCHECK)
+# and runs the image; where no registry answers it passes stand-in bases as the two ARGs below.
 #
 # Node 24 on Debian 12 (bookworm), the same Debian release in both stages. For a reproducible
 # build pin both by digest (Renovate or Dependabot keep the digest current):
@@ -35,7 +35,7 @@ RUN --mount=type=cache,target=/root/.npm,sharing=locked \
 # ---- runtime: node, the compiled service and its production dependencies; no npm is ever run --
 FROM ${NODE_RUNTIME_IMAGE} AS runtime
 ARG NODE_RUNTIME_IMAGE
-# VERSION follows package.json (the smoke test checks it); CI passes the commit and the repository.
+# VERSION follows package.json (test:container checks it); CI passes the commit and the repository.
 ARG VERSION=1.0.0
 ARG REVISION=""
 ARG SOURCE_URL=""

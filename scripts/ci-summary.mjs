@@ -1,17 +1,25 @@
-// Prints "N passed, N failed" from vitest's JSON report; exits 1 when the report is missing,
-// holds a failure, or shows that no test ran.
+// Prints "N passed, N failed" summed over vitest's JSON reports (one per run: the machine's Node,
+// then the image's); exits 1 when a report is missing, holds a failure, or shows that no test ran.
 import { readFileSync } from 'node:fs'
 
-const path = process.argv[2] ?? 'test-output/vitest-report.json'
-let report
-try {
-  report = JSON.parse(readFileSync(path, 'utf8'))
-} catch {
-  console.log('0 passed, 0 failed')
-  process.exit(1)
+const paths = process.argv.length > 2 ? process.argv.slice(2) : ['test-output/vitest-report.json']
+let passed = 0
+let failed = 0
+let ok = true
+for (const path of paths) {
+  let report
+  try {
+    report = JSON.parse(readFileSync(path, 'utf8'))
+  } catch {
+    console.error(`no readable report at ${path}`)
+    ok = false
+    continue
+  }
+  const p = report.numPassedTests ?? 0
+  const f = report.numFailedTests ?? 0
+  passed += p
+  failed += f
+  if (f > 0 || (report.numFailedTestSuites ?? 0) > 0 || p === 0 || report.success === false) ok = false
 }
-const passed = report.numPassedTests ?? 0
-const failed = report.numFailedTests ?? 0
-const suitesFailed = report.numFailedTestSuites ?? 0
 console.log(`${passed} passed, ${failed} failed`)
-process.exit(failed > 0 || suitesFailed > 0 || passed === 0 || report.success === false ? 1 : 0)
+process.exit(ok ? 0 : 1)

@@ -1,5 +1,4 @@
 import type { AddressInfo } from 'node:net'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { request } from 'undici'
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/test-app.js'
@@ -7,7 +6,7 @@ import { buildTestApp } from '../helpers/test-app.js'
 describe('a caller that hangs up while its call to Sectigo runs', () => {
   it('is still finished, logged, audited, stored and counted; the drain does not wait for it', async () => {
     const t = await buildTestApp()
-    t.upstream.intercept({ path: '/products/!AutoReplaceMC', method: 'POST' }).reply(200, 'errorCode=0&replOrderNumber=3000001').delay(300)
+    t.upstream.intercept({ path: '/products/!AutoReplaceMC', method: 'POST' }).reply(200, 'errorCode=0&replOrderNumber=3000001').delay(1000)
     await t.app.listen({ host: '127.0.0.1', port: 0 })
     const url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`
 
@@ -18,12 +17,14 @@ describe('a caller that hangs up while its call to Sectigo runs', () => {
       body: '{}',
       signal: abort.signal
     }).catch((err: Error) => err.name)
-    await sleep(80)
-    expect(t.app.lifecycle.inFlight).toBe(1)
+    // Polled, not slept: on a loaded machine the first request (schemas compiled on first use) may
+    // take longer than any fixed pause to reach Sectigo; the upstream's 1 s delay is the window.
+    await expect.poll(() => t.app.lifecycle.inFlight, { timeout: 5000, interval: 5 }).toBe(1)
     abort.abort()
     expect(await gone).toBe('AbortError')
 
-    await sleep(400)
+    const completed = () => t.logs.records().some((r) => r.requestId === 'hung' && r.msg === 'request completed')
+    await expect.poll(completed, { timeout: 5000, interval: 20 }).toBe(true)
     expect(t.app.lifecycle.inFlight).toBe(0)
     const lines = t.logs.records().filter((r) => r.requestId === 'hung')
     // One line for the request, its access and audit fields together.
