@@ -173,6 +173,9 @@ const SERVICE_ENV: Record<string, string> = Object.fromEntries(
   })
 )
 
+/** Upstream connections for each side of the throughput part. */
+const UPSTREAM_CONNECTIONS = 128
+
 function serviceEnv(upstreamUrl: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     PORT: '0',
@@ -448,16 +451,18 @@ interface CaseResult {
 }
 
 async function throughput(testCases: Case[], upstream: Child & { url: string }): Promise<{ results: CaseResult[]; warmErrors: number }> {
-  const env = serviceEnv(upstream.url)
+  // Both sides get the same upstream connections, more than the load has calls in flight: the
+  // comparison is of the code, not of how many calls wait for a socket.
+  const env = serviceEnv(upstream.url, { SECTIGO_MAX_CONNECTIONS: String(UPSTREAM_CONNECTIONS) })
   printEnv('service (part 1)', env)
   out(
     flags.against
       ? `baseline: the service built in ${flags.against}, same settings (an A/B of two builds)`
-      : `baseline: same upstream, undici Agent with 20 connections (the service's SECTIGO_MAX_CONNECTIONS default), keep-alive`
+      : `baseline: same upstream, undici Agent with ${UPSTREAM_CONNECTIONS} connections (as the service's SECTIGO_MAX_CONNECTIONS here), keep-alive`
   )
   out()
   const service = await startService('service', env)
-  const baseline = flags.against ? await startService('service-against', env, [], flags.against) : await startBaseline(upstream.url, 20)
+  const baseline = flags.against ? await startService('service-against', env, [], flags.against) : await startBaseline(upstream.url, UPSTREAM_CONNECTIONS)
   out(`service idle RSS: ${fmt(rssMiB(service.pid), 1)} MiB; baseline idle RSS: ${fmt(rssMiB(baseline.pid), 1)} MiB`)
   const results: CaseResult[] = []
   let warmErrors = 0

@@ -132,13 +132,23 @@ export const metricsPlugin = fp(
       registers: [registry]
     })
     app.decorate('metrics', opts.metrics)
+    // Each label set's child, bound once: prom-client otherwise hashes the labels on every observe.
+    // The sets are few and bounded (route patterns, statuses, configured caller ids).
+    const children = new Map<string, { observe(value: number): void }>()
     app.onRequestDone((request, reply) => {
       if (request.sectigoCall) opts.metrics.upstreamCall(request.sectigoCall)
       // The route pattern, never the raw URL: order numbers would make the label unbounded.
       const route = request.routeOptions.url ?? 'unmatched'
-      // No caller label where there is no caller (non-order routes), rather than an empty one.
-      const labels = { route, method: request.method, status_code: String(reply.statusCode) }
-      requests.observe(request.caller ? { ...labels, caller: request.caller.id } : labels, reply.elapsedTime / 1000)
+      const caller = request.caller?.id
+      const key = `${route}\n${request.method}\n${reply.statusCode}\n${caller ?? ''}`
+      let child = children.get(key)
+      if (!child) {
+        // No caller label where there is no caller (non-order routes), rather than an empty one.
+        const labels = { route, method: request.method, status_code: String(reply.statusCode) }
+        child = requests.labels(caller ? { ...labels, caller } : labels)
+        children.set(key, child)
+      }
+      child.observe(reply.elapsedTime / 1000)
     })
   },
   { name: 'metrics', fastify: '5.x', dependencies: ['request-done'] }
