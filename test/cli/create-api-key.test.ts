@@ -28,8 +28,8 @@ describe('create-api-key', () => {
   })
 
   it('names the unknown scope', async () => {
-    const { code, stderr } = await run(['--id', 'x', '--scopes', 'dcv:read'])
+    const { code, stderr } = await run(['--id', 'x', '--scopes', 'dcv:delete'])
     expect(code).toBe(2)
-    expect(stderr).toContain('unknown scope dcv:read')
+    expect(stderr).toContain('unknown scope dcv:delete')
   })
 })

@@ -83,7 +83,8 @@ describe.skipIf(!REDIS_URL)('with a real Redis', () => {
   })
 
   it('answers a key whose owner died (stale in-flight record) with 504 unknown, not re-sending', async () => {
-    const { t, stats } = await replica({ SECTIGO_TIMEOUT_MS: '1000', SECTIGO_CONNECT_TIMEOUT_MS: '500' })
+    // The longest call is then 0.5 + 3 × 0.5 + 0.9 + 1 = 3.9 s: an owner silent for 3.9 + 30 s is gone.
+    const { t, stats } = await replica({ SECTIGO_TIMEOUT_MS: '1000', SECTIGO_CONNECT_TIMEOUT_MS: '500', SECTIGO_QUEUE_TIMEOUT_MS: '500' })
     const key = `dead-${randomUUID()}`
     // A record as a replica that crashed mid-call leaves it: in flight, started long ago.
     const { createHash } = await import('node:crypto')
