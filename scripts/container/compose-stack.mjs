@@ -46,7 +46,9 @@ export async function composeStack({ repo, tmp, image, redisImage, project, repo
     // podman-compose 1.0.3 starts in order but does not wait for `condition: service_healthy`.
     for (const service of SERVICES) {
       const healthy = await waitFor(async () => (await podman(['healthcheck', 'run', container(service)], { timeoutMs: 15_000 })).code === 0, { timeoutMs: 60_000, intervalMs: 500 })
-      expect(`compose: ${service} passes its health check`, healthy, `${((Date.now() - t0) / 1000).toFixed(1)} s after up`)
+      // On failure, the service's last log lines say why (a configuration error, a crash).
+      const why = healthy ? undefined : (await podman(['logs', '--tail', '15', container(service)])).stdout + (await podman(['logs', '--tail', '15', container(service)])).stderr
+      expect(`compose: ${service} passes its health check`, healthy, `${((Date.now() - t0) / 1000).toFixed(1)} s after up`, why)
     }
 
     const inspect = JSON.parse((await podman(['inspect', ...SERVICES.map(container)])).stdout || '[]')
