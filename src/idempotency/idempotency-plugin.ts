@@ -62,10 +62,8 @@ export const idempotency = fp(
 
     app.decorateRequest('idempotency', null)
 
-    app.addHook('preHandler', async (request, reply) => {
-      if (!request.routeOptions.config.scope) return
-      const key = request.headers[IDEMPOTENCY_HEADER]
-      if (typeof key !== 'string') return
+    /** Takes the key for this request, or answers for it; true when the answer has been sent. */
+    async function take(request: FastifyRequest, reply: FastifyReply, key: string): Promise<boolean> {
       const caller = request.caller?.id ?? 'anonymous'
       const fingerprint = sha256(`${request.method} ${instancePath(request)}\n${canonicalize(request.body ?? {}) ?? ''}`)
       // The key is hashed: any printable text, bounded length, and no raw key in Redis.
@@ -84,7 +82,7 @@ export const idempotency = fp(
       }
       if (result.acquired) {
         request.idempotency = { key, storeKey, token, fingerprint }
-        return
+        return false
       }
 
       const existing = result.existing
@@ -97,7 +95,8 @@ export const idempotency = fp(
       }
       if (existing.state === 'done') {
         app.metrics.idempotency.replay()
-        return replay(reply, existing.response)
+        replay(reply, existing.response)
+        return true
       }
       if (now() - existing.startedAt > ownerGoneAfterMs) {
         // The replica that took the key stopped without an answer: the call may have reached
@@ -113,12 +112,34 @@ export const idempotency = fp(
         detail: 'A request with this Idempotency-Key is still being processed; repeat it once that one has finished.',
         retryAfter: 1
       })
+    }
+
+    // Synchronous until there is a key to take: most calls carry none, and a promise per request
+    // is not free. Only the order routes (those with a scope) have the hook at all.
+    app.addHook('onRoute', (route) => {
+      if (!route.config?.scope) return
+      const hook = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+        const key = request.headers[IDEMPOTENCY_HEADER]
+        if (typeof key !== 'string') return done()
+        take(request, reply, key).then(
+          (replied) => {
+            if (!replied) done()
+          },
+          (err: Error) => done(err)
+        )
+      }
+      const existing = route.preHandler
+      route.preHandler = existing === undefined ? [hook] : [...(Array.isArray(existing) ? existing : [existing]), hook]
     })
 
-    app.addHook('onSend', async (request, reply, payload) => {
+    app.addHook('onSend', (request, reply, payload, done) => {
       const held = request.idempotency
-      if (!held) return payload
+      if (!held) return done(null, payload)
       request.idempotency = null
+      settle(request, reply, held, payload).then(() => done(null, payload))
+    })
+
+    async function settle(request: FastifyRequest, reply: FastifyReply, held: HeldKey, payload: unknown): Promise<void> {
       try {
         const call = request.sectigoCall
         if (call?.sent && !invitesRetry(call.errorCode)) {
@@ -138,8 +159,7 @@ export const idempotency = fp(
         // The caller still gets the answer; a repeat finds the in-flight record and is never re-sent.
         request.log.error({ idempotency: { error: (err as Error).message } }, 'idempotency record not updated')
       }
-      return payload
-    })
+    }
 
     app.addHook('onClose', async () => store.close())
   },
