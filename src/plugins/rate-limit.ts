@@ -10,6 +10,11 @@ import { ProblemError } from '../problems/problem-error.js'
  */
 export const rateLimits = fp(
   async (app: FastifyInstance, opts: { max: number; windowMs: number }) => {
+    // Only the order routes get the limiter's hook: the others (health, metrics, documentation)
+    // are not limited, and should not pay for a hook that lets them through.
+    app.addHook('onRoute', (route) => {
+      if (!route.config?.scope) route.config = { ...route.config, rateLimit: false }
+    })
     await app.register(rateLimit, {
       global: true,
       max: opts.max,
@@ -19,7 +24,6 @@ export const rateLimits = fp(
       skipOnError: true,
       nameSpace: 'sectigo-proxy:rate:',
       ...(app.redis ? { redis: app.redis } : {}),
-      allowList: (request) => !request.routeOptions.config.scope,
       keyGenerator: (request) => request.caller?.id ?? request.ip,
       errorResponseBuilder: (_request, context) =>
         new ProblemError('rate-limited', {
