@@ -77,22 +77,7 @@ function parseUrlEncoded(text: string): SectigoReply {
     if (list) list.push(value)
     else values.set(key, [value])
   }
-  const code = values.get('errorCode')?.[0]
-  if (code === undefined) throw new BadReplyError('has no errorCode')
-  const errorCode = toCode(code.trim())
-  const first = (key: string) => values.get(key)?.[0]
-  const errorMessage = first('errorMessage')
-  const errorItem = first('errorItem')
-  const errorDetail = first('errorDetail')
-  return {
-    format: 'urlencoded',
-    errorCode,
-    ...(errorMessage !== undefined ? { errorMessage } : {}),
-    ...(errorItem ? { errorItem } : {}),
-    ...(errorDetail ? { errorDetail } : {}),
-    values,
-    lines: []
-  }
+  return fromValues('urlencoded', values)
 }
 
 /** A flat JSON object: scalar members become values, arrays of scalars several values of one key. */
@@ -110,22 +95,7 @@ function parseJson(text: string): SectigoReply {
     const scalars = items.filter((v): v is string | number | boolean => ['string', 'number', 'boolean'].includes(typeof v)).map(String)
     if (scalars.length > 0) values.set(key, scalars)
   }
-  const code = values.get('errorCode')?.[0]
-  if (code === undefined) throw new BadReplyError('has no errorCode')
-  const errorCode = toCode(code.trim())
-  const first = (key: string) => values.get(key)?.[0]
-  const errorMessage = first('errorMessage')
-  const errorItem = first('errorItem')
-  const errorDetail = first('errorDetail')
-  return {
-    format: 'json',
-    errorCode,
-    ...(errorMessage !== undefined ? { errorMessage } : {}),
-    ...(errorItem ? { errorItem } : {}),
-    ...(errorDetail ? { errorDetail } : {}),
-    values,
-    lines: []
-  }
+  return fromValues('json', values)
 }
 
 function toCode(text: string): number {
@@ -136,4 +106,24 @@ function toCode(text: string): number {
 /** The first value of a key in a URL-encoded reply. */
 export function replyValue(reply: SectigoReply, key: string): string | undefined {
   return reply.values.get(key)?.[0]
+}
+
+/** A reply whose members are keys with values (URL-encoded or JSON): the code and the message members. */
+function fromValues(format: 'urlencoded' | 'json', values: Map<string, string[]>): SectigoReply {
+  const code = values.get('errorCode')?.[0]
+  if (code === undefined) throw new BadReplyError('has no errorCode')
+  const errorCode = toCode(code.trim())
+  const first = (key: string) => values.get(key)?.[0]
+  const errorMessage = first('errorMessage')
+  const errorItem = first('errorItem')
+  const errorDetail = first('errorDetail')
+  return {
+    format,
+    errorCode,
+    ...(errorMessage !== undefined ? { errorMessage } : {}),
+    ...(errorItem ? { errorItem } : {}),
+    ...(errorDetail ? { errorDetail } : {}),
+    values,
+    lines: []
+  }
 }
