@@ -5,7 +5,7 @@ import type { SectigoConfig } from '../config/load-config.js'
 import type { Scrub } from '../security/scrubber.js'
 import { SectigoClient, newCallRecord, type SectigoCallRecord } from './client.js'
 import { problemForReply, type OwnerOverrides } from './error-codes.js'
-import type { Endpoint } from './fields.js'
+import { RETRY_POLICY, type Endpoint } from './fields.js'
 import type { FormFields } from './form-encoder.js'
 import type { SectigoReply } from './response-parser.js'
 import { UpstreamFailure, problemForFailure } from './upstream-failure.js'
@@ -59,7 +59,7 @@ export async function callSectigo(
   try {
     reply = await request.server.sectigo.call(record, fields)
   } catch (err) {
-    if (err instanceof UpstreamFailure) throw problemForFailure(err)
+    if (err instanceof UpstreamFailure) throw problemForFailure(err, RETRY_POLICY[endpoint] === 'transport')
     throw err
   }
   if (reply.errorCode < 0) throw problemForReply(endpoint, reply, overrides)

@@ -27,7 +27,9 @@ export class UpstreamFailure extends Error {
 const MAY_HAVE_CHANGED = 'The request may have reached Sectigo, so the change may have been made; check the order before repeating it.'
 
 /** The problem a caller sees for a failed call; never quotes the underlying error's text. */
-export function problemForFailure(failure: UpstreamFailure): ProblemError {
+export function problemForFailure(failure: UpstreamFailure, read = false): ProblemError {
+  // A read changes nothing at Sectigo: when it went wrong after being sent, nothing is unknown.
+  if (read && failure.outcome === 'unknown') return readFailed(failure)
   switch (failure.kind) {
     case 'queue-full':
       return new ProblemError('upstream-unavailable', {
@@ -66,5 +68,21 @@ export function problemForFailure(failure: UpstreamFailure): ProblemError {
         detail: `The connection to Sectigo was lost after the request was sent. ${MAY_HAVE_CHANGED}`,
         outcome: 'unknown'
       })
+  }
+}
+
+function readFailed(failure: UpstreamFailure): ProblemError {
+  const again = 'A read changes nothing at Sectigo: repeat it.'
+  switch (failure.kind) {
+    case 'timeout':
+      return new ProblemError('upstream-timeout', { detail: `Sectigo did not answer in time. ${again}` })
+    case 'http-status':
+      return new ProblemError('upstream-bad-response', { detail: `Sectigo answered with HTTP status ${failure.details.statusCode ?? 'unknown'}. ${again}` })
+    case 'too-large':
+      return new ProblemError('upstream-bad-response', { detail: `Sectigo's answer was larger than 1 MiB. ${again}` })
+    case 'bad-reply':
+      return new ProblemError('upstream-bad-response', { detail: `Sectigo's answer could not be read (${failure.message}). ${again}` })
+    default:
+      return new ProblemError('upstream-bad-response', { detail: `The connection to Sectigo was lost. ${again}` })
   }
 }

@@ -356,3 +356,13 @@ describe('audit line and metrics', () => {
     expect(metrics.body).toMatch(/endpoint="!GetMDCDomainDetails"/)
   })
 })
+
+describe('a read that fails after it was sent', () => {
+  it('is not called unknown: a read changes nothing, and the detail says to repeat it', async () => {
+    expectCall(t, '!GetMDCDomainDetails', { status: 500, body: '<html>oops</html>' })
+    const res = await t.app.inject({ method: 'GET', url: '/orders/1000007/dcv' })
+    expect(res.statusCode).toBe(502)
+    expect(res.json().outcome).toBeUndefined()
+    expect(res.json().detail).toMatch(/A read changes nothing at Sectigo: repeat it\./)
+  })
+})
