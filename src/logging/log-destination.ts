@@ -1,12 +1,14 @@
+import { fstatSync } from 'node:fs'
+import { Socket } from 'node:net'
+import type { DestinationStream } from 'pino'
 import SonicBoomModule, { type SonicBoom as SonicBoomType } from 'sonic-boom'
 
 // sonic-boom is CommonJS: its class is the module itself (the named export exists only in its types).
 const SonicBoom = SonicBoomModule as unknown as typeof SonicBoomType
-type SonicBoom = SonicBoomType
 
 /** Where log lines go, with what it had to drop. */
 export interface LogDestination {
-  stream: SonicBoom
+  stream: DestinationStream
   /** Lines dropped because the reader fell behind by more than the buffer, or had gone. */
   readonly droppedLines: number
   /** Lets buffered lines go out for up to `timeoutMs`, then gives up on them (counted as dropped). */
@@ -20,21 +22,83 @@ function countLines(data: string | Buffer): number {
   return Math.max(1, lines)
 }
 
+function isPipeOrSocket(fd: number): boolean {
+  try {
+    const stat = fstatSync(fd)
+    return stat.isFIFO() || stat.isSocket()
+  } catch {
+    return false
+  }
+}
+
 /**
  * Standard output for pino that can never hold the process: lines wait in memory for a slow
  * reader up to `maxBytes`, then are dropped and counted; a reader that has gone (EPIPE) turns
- * logging off instead of crashing. pino's own destination flushes synchronously at exit and, with
- * a reader that stopped reading, spins on EAGAIN for ever: this one is given to pino ready-made,
- * so pino registers no exit flush, and shutdown calls `settle` with a bounded wait instead.
+ * logging off instead of crashing; nothing is flushed synchronously at exit (pino's own
+ * destination does, and spins for ever on a reader that stopped reading), so shutdown calls
+ * `settle` with a bounded wait instead.
+ *
+ * A pipe or a socket (a container runtime's log reader, a log shipper) is written through a libuv
+ * stream in non-blocking mode on the event loop. A file-system write of a full pipe would block a
+ * thread-pool thread inside write(2), and Node's exit waits for that thread: a stalled reader
+ * would then keep the process alive past any grace period. Files and terminals, which do not
+ * stall like that, go through sonic-boom.
  */
 export function createLogDestination(options: { fd?: number; maxBytes: number }): LogDestination {
+  const fd = options.fd ?? 1
+  return isPipeOrSocket(fd) ? streamDestination(fd, options.maxBytes) : sonicBoomDestination(fd, options.maxBytes)
+}
+
+function streamDestination(fd: number, maxBytes: number): LogDestination {
+  let dropped = 0
+  let gone = false
+  // libuv puts the descriptor in non-blocking mode: a full pipe means buffered bytes, not a stuck write.
+  const socket = new Socket({ fd, readable: false, writable: true })
+  socket.unref()
+  socket.on('error', () => {
+    gone = true
+  })
+  const stream: DestinationStream = {
+    write(line: string) {
+      if (gone || socket.writableLength > maxBytes) {
+        dropped += countLines(line)
+        return
+      }
+      socket.write(line)
+    }
+  }
+  return {
+    stream,
+    get droppedLines() {
+      return dropped
+    },
+    async settle(timeoutMs: number) {
+      if (gone || socket.writableLength === 0) return
+      const drained = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), timeoutMs)
+        timer.unref()
+        socket.once('drain', () => {
+          clearTimeout(timer)
+          resolve(true)
+        })
+      })
+      if (!drained) {
+        // The reader is stuck: what is still buffered is given up; the exit does not wait for it.
+        gone = true
+        dropped++
+      }
+    }
+  }
+}
+
+function sonicBoomDestination(fd: number, maxBytes: number): LogDestination {
   let dropped = 0
   let gone = false
   const stream = new SonicBoom({
-    fd: options.fd ?? 1,
+    fd,
     sync: false,
-    maxLength: options.maxBytes,
-    // Keep retrying a full pipe while running; once settling has given up, stop.
+    maxLength: maxBytes,
+    // Keep retrying a full descriptor while running; once settling has given up, stop.
     retryEAGAIN: () => !gone
   })
   stream.on('drop', (data: string | Buffer) => {
@@ -44,15 +108,11 @@ export function createLogDestination(options: { fd?: number; maxBytes: number })
     // EPIPE: the reader has gone. Anything else: the descriptor is unusable. Either way, stop
     // writing rather than crash a service whose answers do not depend on its logs.
     gone = true
-    const pending = (stream as unknown as { _len?: number })._len ?? 0
-    if (pending > 0) dropped++
     stream.write = (data: string) => {
       dropped += countLines(data)
       return true
     }
-
   })
-
   return {
     stream,
     get droppedLines() {
@@ -62,7 +122,7 @@ export function createLogDestination(options: { fd?: number; maxBytes: number })
       if (gone) return
       const flushed = new Promise<void>((resolve) => {
         try {
-          stream.flush((err) => (err ? resolve() : resolve()))
+          stream.flush(() => resolve())
         } catch {
           resolve()
         }
@@ -75,7 +135,6 @@ export function createLogDestination(options: { fd?: number; maxBytes: number })
       const result = await Promise.race([flushed, late])
       clearTimeout(timer)
       if (result === 'late') {
-        // The reader is stuck: what is still buffered is given up, so the exit cannot block on it.
         gone = true
         dropped++
       }

@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
-import { existsSync, mkdtempSync } from 'node:fs'
+import { closeSync, constants, existsSync, mkdtempSync, openSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -358,6 +358,62 @@ describe('8. shutdown always ends', () => {
     const code = await Promise.race([proc.exited, sleep(8000).then(() => 'still running')])
     expect(code).not.toBe('still running')
     expect(Date.now() - stopAt).toBeLessThan(1500 + 2000 + 2000)
+  })
+
+  it('exits in time when stdout is a blocking pipe (a FIFO) whose reader stopped reading', { timeout: 90_000 }, async () => {
+    // A pipe opened by name is in blocking mode, as a shell's `> >(reader)` or a log shipper's FIFO:
+    // a thread-pool write to it blocks inside write(2), and Node's exit would wait for that thread.
+    const dir = mkdtempSync(join(tmpdir(), 'sectigo-proxy-fifo-'))
+    const fifo = join(dir, 'stdout')
+    execFileSync('mkfifo', [fifo])
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK)
+    const writer = openSync(fifo, 'w')
+    closers.push(async () => (closeSync(reader), closeSync(writer)))
+    const upstream = await fake(() => ({ hang: true }))
+    const port = await closedPort()
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        PORT: String(port),
+        LOG_LEVEL: 'info',
+        SHUTDOWN_GRACE_MS: '1500',
+        RATE_LIMIT_MAX: '1000000',
+        SECTIGO_LOGIN_NAME: 'acme',
+        SECTIGO_LOGIN_PASSWORD: PASSWORD,
+        SECTIGO_BASE_URL: upstream.base,
+        ALLOW_UNAUTHENTICATED: 'true'
+      },
+      stdio: ['ignore', writer, 'ignore']
+    })
+    const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string)
+    closers.push(async () => child.kill('SIGKILL'))
+    const url = `http://127.0.0.1:${port}`
+    for (let i = 0; i < 400; i++) {
+      const up = await request(`${url}/healthz`).then((r) => (r.body.dump(), r.statusCode === 200), () => false)
+      if (up) break
+      await sleep(100)
+    }
+    // Long request ids make long lines: a few hundred requests fill the pipe's 64 KiB and more.
+    const id = 'x'.repeat(128)
+    for (let i = 0; i < 600; i++) {
+      const res = await request(`${url}/healthz`, { headers: { 'x-request-id': id } })
+      expect(res.statusCode).toBe(200)
+      await res.body.dump()
+    }
+    // Calls on the wire to a Sectigo that never answers: the grace runs out and they are cut.
+    const calls = Array.from({ length: 3 }, () =>
+      request(`${url}/orders/2000001/replacement`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then(
+        async (res) => (await res.body.dump(), res.statusCode),
+        () => 0
+      )
+    )
+    while (upstream.posts.length < 3) await sleep(20)
+    const stopAt = Date.now()
+    child.kill('SIGTERM')
+    expect(await Promise.race([exited, sleep(10_000).then(() => 'still running')])).toBe(1)
+    expect(Date.now() - stopAt).toBeLessThan(1500 + 2000 + 1000)
+    // Cut short, the callers still got an answer: the call may have reached Sectigo.
+    expect(await Promise.all(calls)).toEqual([502, 502, 502])
   })
 
   it('keeps answering when its stdout reader has gone (EPIPE), and still drains on SIGTERM', { timeout: 60_000 }, async () => {
