@@ -28,7 +28,7 @@ import { redisPlugin } from './plugins/redis.js'
 import { requestDone } from './plugins/request-done.js'
 import { requestLog } from './plugins/request-log.js'
 import { createLogDestination, type LogDestination } from './logging/log-destination.js'
-import { createScrubber } from './security/scrubber.js'
+import { createEchoScrubber, createScrubber } from './security/scrubber.js'
 import { problemHandler } from './problems/problem-handler.js'
 import { ProblemDoc, problemPages } from './problems/problem-pages.js'
 import { dcvRoutes } from './routes/dcv.js'
@@ -89,7 +89,8 @@ function trustProxyOption(value: Config['trustProxy']): boolean | string | ((add
 
 /** Builds the whole service in-process: everything a test or the server needs. */
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App> {
-  const scrub = createScrubber(secretsOf(config))
+  const secrets = secretsOf(config)
+  const scrub = createScrubber(secrets)
   const destination = deps.logStream ? undefined : createLogDestination({ maxBytes: config.logBufferBytes })
   const logger = createLogger({ level: config.logLevel, scrub }, deps.logStream ?? destination?.stream)
 
@@ -145,7 +146,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   await app.register(lifecycle)
   await app.register(metricsPlugin, { metrics })
   await app.register(pressure, deps.pressure ?? {})
-  await app.register(sectigoPlugin, { sectigo, scrub, ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}) })
+  await app.register(sectigoPlugin, { sectigo, scrub: createEchoScrubber(secrets, scrub), ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}) })
   await app.register(redisPlugin, { url: config.redisUrl })
   await app.register(auth, { keys: config.apiKeys })
   await app.register(rateLimits, config.rateLimit)

@@ -18,7 +18,7 @@ export interface SectigoClientOptions extends Omit<SectigoConfig, 'allowInsecure
   dispatcher?: Dispatcher
   /** First retry delay; later ones double. Jittered ±50 %. */
   retryDelayMs?: number
-  /** Applied to every piece of text Sectigo sends back, before anything else sees it. */
+  /** Applied to every decoded string of Sectigo's replies, before anything else sees it. */
   scrub?: Scrub
 }
 
@@ -286,12 +286,29 @@ export class SectigoClient {
     if (handler.statusCode < 200 || handler.statusCode >= 300) {
       throw new UpstreamFailure('http-status', `HTTP ${handler.statusCode}`, { statusCode: handler.statusCode })
     }
-    const text = this.#scrub(Buffer.concat(handler.chunks, handler.size).toString(handler.encoding))
+    const text = Buffer.concat(handler.chunks, handler.size).toString(handler.encoding)
     try {
-      return parseReply(text)
+      // Scrubbed once decoded: the scrubber withholds any string in which a decoding shows a secret.
+      return this.#scrubbed(parseReply(text))
     } catch (err) {
       if (err instanceof BadReplyError) throw new UpstreamFailure('bad-reply', err.reason)
       throw err
+    }
+  }
+
+  /** Every decoded string of a reply through the scrubber: an echo may be encoded in any way. */
+  #scrubbed(reply: SectigoReply): SectigoReply {
+    if (!this.#options.scrub) return reply
+    const scrub = this.#scrub
+    const values = new Map<string, readonly string[]>()
+    for (const [key, list] of reply.values) values.set(key, list.map(scrub))
+    return {
+      ...reply,
+      ...(reply.errorMessage !== undefined ? { errorMessage: scrub(reply.errorMessage) } : {}),
+      ...(reply.errorItem !== undefined ? { errorItem: scrub(reply.errorItem) } : {}),
+      ...(reply.errorDetail !== undefined ? { errorDetail: scrub(reply.errorDetail) } : {}),
+      values,
+      lines: reply.lines.map(scrub)
     }
   }
 

@@ -27,3 +27,53 @@ export function createScrubber(values: readonly string[]): Scrub {
     return out
   }
 }
+
+/**
+ * For text an outside party wrote (Sectigo's messages, which can echo the arguments they were
+ * sent): the exact spellings are not enough, since the echo may be percent-encoded in any case,
+ * partly or twice, Unicode-escaped or decomposed. When any decoding of `text` holds a secret, the
+ * whole text is withheld; otherwise it is returned as the exact scrub leaves it.
+ */
+export function createEchoScrubber(values: readonly string[], scrub: Scrub = createScrubber(values)): Scrub {
+  const secrets = values.filter((v) => v.length >= 4).map((v) => v.normalize('NFC'))
+  if (secrets.length === 0) return scrub
+  return (text) => {
+    for (const view of decodings(text)) {
+      if (secrets.some((secret) => view.includes(secret))) return REDACTED
+    }
+    return scrub(text)
+  }
+}
+
+const PERCENT_RUN = /(?:%[0-9A-Fa-f]{2})+/g
+const UNICODE_ESCAPE = /\\u([0-9A-Fa-f]{4})/g
+
+function percentDecode(text: string): string {
+  return text.replace(PERCENT_RUN, (run) => {
+    try {
+      return decodeURIComponent(run)
+    } catch {
+      return run
+    }
+  })
+}
+
+/** The text as it reads after each plausible decoding, up to three layers deep. */
+function decodings(text: string): string[] {
+  const views = new Set<string>()
+  let layer = [text]
+  for (let depth = 0; depth < 3; depth++) {
+    const next: string[] = []
+    for (const view of layer) {
+      for (const candidate of [view, view.replace(/\+/g, ' ')]) {
+        const normal = candidate.normalize('NFC')
+        if (!views.has(normal)) views.add(normal)
+        const decoded = percentDecode(candidate).replace(UNICODE_ESCAPE, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+        if (decoded !== candidate) next.push(decoded)
+      }
+    }
+    if (next.length === 0) break
+    layer = next
+  }
+  return [...views]
+}

@@ -188,6 +188,24 @@ describe('the call path over real sockets', () => {
     expect(logs.text()).not.toContain(PASSWORD)
   })
 
+  it.each([
+    ['lower-case hex', (pw: string) => encodeURIComponent(pw).replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase())],
+    ['partly encoded', (pw: string) => pw.replace('&', '%26').replace('%', '%25')],
+    ['letters needlessly encoded', (pw: string) => `%${pw.charCodeAt(0).toString(16)}%${pw.charCodeAt(1).toString(16)}${pw.slice(2)}`],
+    ['encoded twice', (pw: string) => encodeURIComponent(encodeURIComponent(pw))],
+    ['Unicode-escaped', (pw: string) => JSON.stringify(pw).slice(1, -1).replace('ü', '\\u00fc')],
+    ['decomposed', (pw: string) => pw.normalize('NFD')]
+  ])('7. an echo of the password %s is withheld too', async (_name, spell) => {
+    // The reply's own form encoding is applied on top of the echo's spelling.
+    const upstream = await fake(() => ({ body: `errorCode=-4&errorItem=loginPassword&errorMessage=${encodeURIComponent(`bad ${spell(PASSWORD)}`)}` }))
+    const { app, logs } = await service(upstream.base)
+    const res = await app.inject({ method: 'POST', url: '/orders/1000001/dcv', payload: { method: 'CNAME_CSR_HASH' } })
+    expect(res.statusCode).toBe(502)
+    const seen = res.body + JSON.stringify(res.headers) + logs.text()
+    for (const form of [PASSWORD, PASSWORD.normalize('NFD'), encodeURIComponent(PASSWORD), encodeURIComponent(PASSWORD).toLowerCase()]) expect(seen).not.toContain(form)
+    expect(res.json().sectigo.errorMessage).toBe('[redacted]')
+  })
+
   it('7. the stored record in Redis holds no secret either', async (context) => {
     if (!process.env.REDIS_URL) return context.skip()
     // A marker of this run's own: the shared Redis keeps other runs' records for a day.
