@@ -191,7 +191,7 @@ describe('upstream URL rule', () => {
   it.each(['http://localhost:8081/products/', 'http://127.0.0.9:8081/', 'http://[::1]:8081/'])(
     'allows http: on the loopback address %s',
     (url) => {
-      expect(loadConfig({ ...LIVE, SECTIGO_BASE_URL: url }).warnings).toEqual([])
+      expect(loadConfig({ ...LIVE, SECTIGO_BASE_URL: url }).warnings.filter((w) => !w.startsWith('the memory idempotency store'))).toEqual([])
     }
   )
 
@@ -266,5 +266,13 @@ describe('startup with a bad configuration', () => {
     expect(lines).toHaveLength(2)
     expect(lines.map((l) => /^sectigo-proxy: configuration error: (\w+) /.exec(l)?.[1]).sort()).toEqual(['PORT', 'SECTIGO_BASE_URL'])
     expect(result.stderr + result.stdout).not.toContain(SECRET)
+  })
+})
+
+describe('the memory idempotency store in live mode', () => {
+  it('warns that keys do not survive a restart; with REDIS_URL it does not', () => {
+    const live = { SECTIGO_LOGIN_NAME: 'a', SECTIGO_LOGIN_PASSWORD: 'secret-pw', ALLOW_UNAUTHENTICATED: 'true' }
+    expect(loadConfig(live).warnings.join('\n')).toMatch(/memory idempotency store forgets every key when the process restarts/)
+    expect(loadConfig({ ...live, REDIS_URL: 'redis://127.0.0.1:6379' }).warnings.join('\n')).not.toMatch(/memory idempotency store/)
   })
 })

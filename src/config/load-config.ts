@@ -126,6 +126,11 @@ export function loadConfig(env: RawEnv): Config {
   }
 
   const idempotencyStore = parsed.IDEMPOTENCY_STORE ?? (parsed.REDIS_URL ? 'redis' : 'memory')
+  if (idempotencyStore === 'memory' && mode === 'live') {
+    warnings.push(
+      'the memory idempotency store forgets every key when the process restarts: a replacement retried with its Idempotency-Key after a restart can be sent again; set REDIS_URL (with persistence) to keep keys across restarts'
+    )
+  }
   if (idempotencyStore === 'redis' && !parsed.REDIS_URL) {
     issues.add('IDEMPOTENCY_STORE', 'is redis but REDIS_URL is not set')
   }
