@@ -54,10 +54,15 @@ function field(name: string, owner: FieldOwner, kind: FieldKind, maxLength?: num
   return { name, owner, kind, ...(maxLength === undefined ? {} : { maxLength }), ...(separator ? { separator } : {}) }
 }
 
+/** The account's credentials, the first two fields of every endpoint's form. */
+const CREDENTIALS = {
+  loginName: field('loginName', service, 'fixed', 64),
+  loginPassword: field('loginPassword', service, 'fixed', 128)
+} as const
+
 /** AutoUpdateDCV: space-separated lists, as its page says (another page says commas for newMethods). */
 export const DCV_FIELDS = {
-  loginName: field('loginName', service, 'fixed', 64),
-  loginPassword: field('loginPassword', service, 'fixed', 128),
+  ...CREDENTIALS,
   orderNumber: field('orderNumber', parameter('orderNumber'), 'text'),
   baseOrderNumber: field('baseOrderNumber', parameter('baseOrderNumber'), 'text'),
   domainName: field('domainName', member('/domainName'), 'text', 255),
@@ -80,8 +85,7 @@ const appRepOrg = (name: string) => member(`/applicantRepresentative/organizatio
  * each (found by their pointer); `list` fields are built by the replacement mapping.
  */
 export const REPLACEMENT_FIELDS = {
-  loginName: field('loginName', service, 'fixed', 64),
-  loginPassword: field('loginPassword', service, 'fixed', 128),
+  ...CREDENTIALS,
   orderNumber: field('orderNumber', parameter('orderNumber'), 'text'),
   domainNames: field('domainNames', member('/domains'), 'list', 32767, ','),
   dcvEmailAddresses: field('dcvEmailAddresses', member('/domains'), 'list', 32767, ','),
@@ -137,8 +141,7 @@ export const REPLACEMENT_FIELDS = {
 
 /** GetDCVEmailAddressList: `product` only for mark certificates (801 VMC, 803 CMC). */
 export const DCV_EMAIL_LIST_FIELDS = {
-  loginName: field('loginName', service, 'fixed', 64),
-  loginPassword: field('loginPassword', service, 'fixed', 128),
+  ...CREDENTIALS,
   domainName: field('domainName', parameter('domainName'), 'text', 255),
   product: field('product', parameter('product'), 'text'),
   // Always 1 (text): the JSON form's layout is not documented on the pages we could read.
@@ -147,8 +150,7 @@ export const DCV_EMAIL_LIST_FIELDS = {
 
 /** ResendDCVEmail: the order by number or base number, an optional new address and template. */
 export const RESEND_FIELDS = {
-  loginName: field('loginName', service, 'fixed', 64),
-  loginPassword: field('loginPassword', service, 'fixed', 128),
+  ...CREDENTIALS,
   orderNumber: field('orderNumber', parameter('orderNumber'), 'text'),
   baseOrderNumber: field('baseOrderNumber', parameter('baseOrderNumber'), 'text'),
   dcvEmailAddress: field('dcvEmailAddress', member('/email'), 'text', 255),
@@ -157,16 +159,14 @@ export const RESEND_FIELDS = {
 
 /** GetMDCDomainDetails: per-domain DCV state of an order, asked for URL-encoded. */
 export const DOMAIN_DETAILS_FIELDS = {
-  loginName: field('loginName', service, 'fixed', 64),
-  loginPassword: field('loginPassword', service, 'fixed', 128),
+  ...CREDENTIALS,
   orderNumber: field('orderNumber', parameter('orderNumber'), 'text'),
   responseFormat: field('responseFormat', service, 'fixed', 1)
 } as const satisfies Record<string, FieldSpec>
 
 /** GetDetailedOrderStatus: always the fullest query (2: with replacement orders) and the validity period. */
 export const ORDER_STATUS_FIELDS = {
-  loginName: field('loginName', service, 'fixed', 64),
-  loginPassword: field('loginPassword', service, 'fixed', 128),
+  ...CREDENTIALS,
   orderNumber: field('orderNumber', parameter('orderNumber'), 'text'),
   queryType: field('queryType', service, 'fixed', 1),
   showValidityPeriod: field('showValidityPeriod', service, 'fixed', 1),
