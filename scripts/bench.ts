@@ -40,7 +40,7 @@ import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import { makeCsr } from '../test/fixtures/csr.js'
 import { formatHeapProfile, formatSummary, summariseProfile } from './lib/cpuprofile.js'
-import { busyTicks, canPin, CLOCK_TICKS_PER_SECOND, cpuBusy, cpuSnapshot, machine, ownCpuTicks, pinSelf, processCpuTicks, rssMiB, sampleRss, startChild, stopAll, type Child } from './lib/processes.js'
+import { busyTicks, canPin, CLOCK_TICKS_PER_SECOND, cpuBusy, cpuSnapshot, freePort, machine, ownCpuTicks, pinSelf, processCpuTicks, rssMiB, sampleRss, startChild, stopAll, type Child } from './lib/processes.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 process.chdir(ROOT)
@@ -178,7 +178,6 @@ const UPSTREAM_CONNECTIONS = 128
 
 function serviceEnv(upstreamUrl: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    PORT: '0',
     LOG_LEVEL: 'info',
     SECTIGO_LOGIN_NAME: 'bench',
     SECTIGO_LOGIN_PASSWORD: PASSWORD,
@@ -216,10 +215,13 @@ const SERVICE_DIST = flags.dist ?? join(ROOT, 'dist')
 async function startService(name: string, env: Record<string, string>, nodeArgs: string[] = [], dist = SERVICE_DIST): Promise<Server> {
   const log: LogStats = { bytes: 0, lines: 0, secretSeen: false }
   let carry = ''
+  // A port of the bench's choosing, and /healthz polled: at LOG_LEVEL=warn no line says it listens.
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
   const child = await startChild({
     name,
     args: [...EXTRA_NODE_ARGS, ...nodeArgs, join(dist, 'server.js')],
-    env,
+    env: { ...env, PORT: String(port) },
     cpu: SERVER_CPU,
     onStdout: (chunk) => {
       log.bytes += chunk.length
@@ -229,9 +231,9 @@ async function startService(name: string, env: Record<string, string>, nodeArgs:
       if (text.includes(PASSWORD)) log.secretSeen = true
       carry = text.slice(-PASSWORD.length)
     },
-    readyPattern: /"msg":"Server listening at (http:\/\/[^"]+)"/
+    readyUrl: `${url}/healthz`
   })
-  return Object.assign(child, { url: child.ready, log })
+  return Object.assign(child, { url, log })
 }
 
 async function startBaseline(upstreamUrl: string, connections: number): Promise<Server> {

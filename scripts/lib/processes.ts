@@ -4,6 +4,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
 import { cpus } from 'node:os'
 import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -35,7 +36,12 @@ export interface ChildOptions {
    */
   onStdout?: (chunk: Buffer) => void
   /** Matched against each line (of stdout, stderr or the stdout file); group 1 is `ready`. */
-  readyPattern: RegExp
+  readyPattern?: RegExp
+  /**
+   * Instead of a line: polled until it answers 2xx, and then `ready` (for a server whose log level
+   * prints no line when it listens).
+   */
+  readyUrl?: string
   readyTimeoutMs?: number
 }
 
@@ -92,8 +98,19 @@ export async function startChild(options: ChildOptions): Promise<Child> {
       else resolve(value)
     }
     const look = (line: string) => {
-      const match = options.readyPattern.exec(line)
+      const match = options.readyPattern?.exec(line)
       if (match) finish(undefined, match[1] ?? '')
+    }
+    if (options.readyUrl !== undefined) {
+      const url = options.readyUrl
+      const probe = (): void => {
+        if (done) return
+        fetch(url).then(
+          (res) => (res.ok ? finish(undefined, url) : setTimeout(probe, 50)),
+          () => setTimeout(probe, 50)
+        )
+      }
+      probe()
     }
     const timer = setTimeout(
       () => finish(new Error(`${options.name} did not start within ${options.readyTimeoutMs ?? 20_000} ms:\n${tail.join('\n')}`)),
@@ -265,6 +282,15 @@ export function machine(): Machine {
   const model = /^model name\s*:\s*(.+)$/m.exec(info)?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown'
   const kernel = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()
   return { cpu: model, cores: cpus().length, node: process.version, kernel }
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (the kernel's pick). */
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
 }
 
 /** Polls `url` until it answers 2xx. */
