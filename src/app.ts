@@ -145,7 +145,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   await app.register(problemHandler, { publicBaseUrl: config.publicBaseUrl })
   await app.register(lifecycle)
   await app.register(metricsPlugin, { metrics })
-  await app.register(pressure, deps.pressure ?? {})
+  await app.register(pressure, { maxEventLoopDelayMs: config.overloadEventLoopDelayMs, ...deps.pressure })
   await app.register(sectigoPlugin, { sectigo, scrub: createEchoScrubber(secrets, scrub), ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}) })
   await app.register(redisPlugin, { url: config.redisUrl })
   await app.register(auth, { keys: config.apiKeys })

@@ -61,6 +61,12 @@ describe('configuration defaults', () => {
     expect(loadConfig({ ...LIVE, RATE_LIMIT_MAX: '500' }).rateLimit.max).toBe(500)
   })
 
+  it('sheds load when the event loop lags over OVERLOAD_EVENT_LOOP_DELAY_MS (1 s by default; 0 for never)', () => {
+    expect(loadConfig({}).overloadEventLoopDelayMs).toBe(1000)
+    expect(loadConfig({ OVERLOAD_EVENT_LOOP_DELAY_MS: '0' }).overloadEventLoopDelayMs).toBe(0)
+    expect(() => loadConfig({ OVERLOAD_EVENT_LOOP_DELAY_MS: '-5' })).toThrow(/OVERLOAD_EVENT_LOOP_DELAY_MS/)
+  })
+
   it('treats an empty value as unset', () => {
     expect(loadConfig({ PORT: '', SECTIGO_LOGIN_NAME: '' }).mode).toBe('sandbox')
   })

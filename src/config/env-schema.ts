@@ -18,6 +18,8 @@ export const EnvSchema = Type.Object({
   DOCS_ENABLED: Type.Boolean({ default: true }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 262144 }),
   SHUTDOWN_GRACE_MS: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
+  // 0 turns the event-loop check of the load shedding off (the heap check stays).
+  OVERLOAD_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 1000 }),
   LOG_BUFFER_BYTES: Type.Integer({ minimum: 65_536, maximum: 1_073_741_824, default: 8 * 1024 * 1024 }),
 
   SECTIGO_MODE: Type.Optional(Type.Union([Type.Literal('live'), Type.Literal('sandbox')])),

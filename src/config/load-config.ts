@@ -38,6 +38,8 @@ export interface Config {
   longestCallMs: number
   /** Log lines waiting for a slow stdout reader are kept up to this many bytes, then dropped and counted. */
   logBufferBytes: number
+  /** Requests are shed (503) while the event loop lags more than this; 0: never for the lag. */
+  overloadEventLoopDelayMs: number
   mode: Mode
   /** In sandbox mode the URL and credentials are the in-process simulator's, filled in at start. */
   sectigo: SectigoConfig
@@ -167,6 +169,7 @@ export function loadConfig(env: RawEnv): Config {
     shutdownGraceMs,
     longestCallMs,
     logBufferBytes: parsed.LOG_BUFFER_BYTES,
+    overloadEventLoopDelayMs: parsed.OVERLOAD_EVENT_LOOP_DELAY_MS,
     mode: mode ?? 'live',
     sectigo,
     apiKeys,

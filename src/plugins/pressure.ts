@@ -9,7 +9,7 @@ import { ProblemError } from '../problems/problem-error.js'
  * (also on /readyz, so the orchestrator routes elsewhere); /healthz keeps answering.
  */
 export interface PressureOptions {
-  /** Event-loop delay above which requests are shed; 1000 ms by default. */
+  /** Event-loop delay above which requests are shed; 1000 ms by default, 0 for never. */
   maxEventLoopDelayMs?: number
   /** Share of V8's heap limit above which requests are shed; 0.9 by default. */
   maxHeapFraction?: number
