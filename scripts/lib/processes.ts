@@ -23,8 +23,10 @@ export interface Child {
 
 export interface ChildOptions {
   name: string
-  /** Arguments to node (the script and its flags). */
+  /** Arguments to node (the script and its flags), or to `command`. */
   args: string[]
+  /** What to run instead of this process's node (for instance valgrind, with node among its arguments). */
+  command?: string
   env: Record<string, string>
   /** `taskset -c <cpu>`: the core the process (and all its threads) may run on. */
   cpu?: number
@@ -70,8 +72,9 @@ export function pinSelf(cpu: number): boolean {
 }
 
 export async function startChild(options: ChildOptions): Promise<Child> {
-  const command = options.cpu !== undefined && canPin() ? 'taskset' : process.execPath
-  const args = command === 'taskset' ? ['-c', String(options.cpu), process.execPath, ...options.args] : options.args
+  const program = options.command ?? process.execPath
+  const command = options.cpu !== undefined && canPin() ? 'taskset' : program
+  const args = command === 'taskset' ? ['-c', String(options.cpu), program, ...options.args] : options.args
   const outFd = options.stdoutFile === undefined ? undefined : openSync(options.stdoutFile, 'a')
   // Only what this child writes counts: the file may hold an earlier run's lines.
   let offset = outFd === undefined ? 0 : fstatSync(outFd).size
