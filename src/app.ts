@@ -15,17 +15,17 @@ import {
   connectionTimeoutMs
 } from './http/server-timeouts.js'
 import { createLogger, requestIdFor } from './logging/logger.js'
+import { requestLoggerFactory } from './logging/request-logger.js'
 import { idempotency } from './idempotency/idempotency-plugin.js'
 import { auth } from './plugins/auth.js'
 import { docs } from './plugins/docs.js'
-import { lifecycle } from './plugins/lifecycle.js'
 import { methodNotAllowed } from './plugins/method-not-allowed.js'
 import { SERVICE_VERSION } from './meta.js'
 import { createMetrics, metricsPlugin, metricsRoute } from './plugins/metrics.js'
 import { pressure, type PressureOptions } from './plugins/pressure.js'
 import { rateLimits } from './plugins/rate-limit.js'
 import { redisPlugin } from './plugins/redis.js'
-import { requestDone } from './plugins/request-done.js'
+import { requestCycle } from './plugins/request-cycle.js'
 import { requestLog } from './plugins/request-log.js'
 import { createLogDestination, type LogDestination } from './logging/log-destination.js'
 import { createEchoScrubber, createScrubber } from './security/scrubber.js'
@@ -101,6 +101,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     loggerInstance: logger as FastifyBaseLogger,
     // One access line per request (below) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    // A request's logger makes its pino child only if it writes a line of its own.
+    childLoggerFactory: requestLoggerFactory,
     genReqId: requestIdFor,
     requestIdHeader: false,
     bodyLimit: config.bodyLimitBytes,
@@ -136,14 +138,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     { version: SERVICE_VERSION, revision: config.revision }
   )
   app.decorate('logDestination', destination ?? null)
-  await app.register(requestDone)
+  // First: every other plugin's hooks run inside the request's cycle.
+  await app.register(requestCycle)
   if (config.tracing) {
     // Before every other plugin and route, so that the server span covers them; never loaded when off.
     const { tracing } = await import('./tracing/tracing-plugin.js')
     await app.register(tracing, { config: config.tracing, ...(deps.spanExporter ? { exporter: deps.spanExporter } : {}) })
   }
   await app.register(problemHandler, { publicBaseUrl: config.publicBaseUrl })
-  await app.register(lifecycle)
   await app.register(metricsPlugin, { metrics })
   await app.register(pressure, { maxEventLoopDelayMs: config.overloadEventLoopDelayMs, ...deps.pressure })
   await app.register(sectigoPlugin, { sectigo, scrub: createEchoScrubber(secrets, scrub), ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}) })
@@ -151,18 +153,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   await app.register(auth, { keys: config.apiKeys })
   await app.register(rateLimits, config.rateLimit)
   await app.register(idempotency, { ...config.idempotency, longestCallMs: config.longestCallMs, ...(deps.now ? { now: deps.now } : {}) })
-  await app.register(requestLog)
+  await app.register(requestLog, { logger })
 
   for (const schema of [...PROBLEM_SCHEMAS, ProblemDoc, DryRunResult, ...DCV_SCHEMAS, ...REPLACEMENT_SCHEMAS, ...DCV_WORKFLOW_SCHEMAS, ...ORDER_STATUS_SCHEMAS]) app.addSchema(schema)
-
-  // The headers every answer carries, in one synchronous hook.
-  app.addHook('onSend', (request, reply, payload, done) => {
-    reply.header('x-request-id', request.id)
-    // Answers name orders and callers: no cache may keep them. Swagger UI's assets set their own.
-    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
-    reply.header('x-content-type-options', 'nosniff')
-    done(null, payload)
-  })
 
   await app.register(docs, { docsEnabled: config.docsEnabled })
   await app.register(healthRoutes)

@@ -16,6 +16,8 @@ interface HeldKey {
   storeKey: string
   token: string
   fingerprint: string
+  /** Lets the request be over (its log line, the drain) once the record is settled. */
+  release: () => void
 }
 
 declare module 'fastify' {
@@ -81,7 +83,7 @@ export const idempotency = fp(
         throw new ProblemError('service-unavailable', { detail: 'The idempotency store is unreachable; nothing was sent.' })
       }
       if (result.acquired) {
-        request.idempotency = { key, storeKey, token, fingerprint }
+        request.idempotency = { key, storeKey, token, fingerprint, release: app.holdRequest(reply) }
         return false
       }
 
@@ -114,29 +116,31 @@ export const idempotency = fp(
       })
     }
 
-    // Synchronous until there is a key to take: most calls carry none, and a promise per request
-    // is not free. Only the order routes (those with a scope) have the hook at all.
-    app.addHook('onRoute', (route) => {
-      if (!route.config?.scope) return
-      const hook = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
-        const key = request.headers[IDEMPOTENCY_HEADER]
-        if (typeof key !== 'string') return done()
-        take(request, reply, key).then(
-          (replied) => {
-            if (!replied) done()
-          },
-          (err: Error) => done(err)
-        )
-      }
-      const existing = route.preHandler
-      route.preHandler = existing === undefined ? [hook] : [...(Array.isArray(existing) ? existing : [existing]), hook]
-    })
-
-    app.addHook('onSend', (request, reply, payload, done) => {
+    // Synchronous until there is a key to take or a record to settle: most calls carry none, and a
+    // promise per request is not free. Only the order routes (those with a scope) have the hooks.
+    const takeKey = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+      const key = request.headers[IDEMPOTENCY_HEADER]
+      if (typeof key !== 'string') return done()
+      take(request, reply, key).then(
+        (replied) => {
+          if (!replied) done()
+        },
+        (err: Error) => done(err)
+      )
+    }
+    const settleKey = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: Error | null, payload: unknown) => void) => {
       const held = request.idempotency
       if (!held) return done(null, payload)
       request.idempotency = null
-      settle(request, reply, held, payload).then(() => done(null, payload))
+      settle(request, reply, held, payload).then(() => {
+        held.release()
+        done(null, payload)
+      })
+    }
+    app.addHook('onRoute', (route) => {
+      if (!route.config?.scope) return
+      route.preHandler = [...asList(route.preHandler), takeKey]
+      route.onSend = [...asList(route.onSend), settleKey]
     })
 
     async function settle(request: FastifyRequest, reply: FastifyReply, held: HeldKey, payload: unknown): Promise<void> {
@@ -165,6 +169,10 @@ export const idempotency = fp(
   },
   { name: 'idempotency', fastify: '5.x', dependencies: ['redis', 'metrics', 'auth'] }
 )
+
+function asList<T>(hooks: T | T[] | undefined): T[] {
+  return hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]
+}
 
 /** The headers of an answer that a client acts on, kept with it for the replay. */
 const REPLAYED_HEADERS = ['retry-after', 'location'] as const

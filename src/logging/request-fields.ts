@@ -34,8 +34,8 @@ export interface RequestFields {
 }
 
 /** The request's fields for a log line, with nothing a caller could have hidden a secret in. */
-export function requestFields(request: FastifyRequest): RequestFields {
-  const fields: RequestFields = { method: request.method, route: request.routeOptions.url ?? 'unmatched' }
+export function requestFields(request: FastifyRequest, route: string | undefined = request.routeOptions.url): RequestFields {
+  const fields: RequestFields = { method: request.method, route: route ?? 'unmatched' }
   const params = request.params
   if (params !== null && typeof params === 'object') {
     const out: Record<string, string> = {}

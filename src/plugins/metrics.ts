@@ -105,12 +105,23 @@ export function createMetrics(sources: MetricSources, build: BuildInfo = { versi
     registers: [registry]
   }).set({ version: build.version, revision: build.revision, node: process.version }, 1)
 
+  // Children bound once per label set (endpoints × outcomes, endpoints × codes: few and bounded),
+  // so that no call hashes its labels.
+  const attemptChildren = new Map<string, { observe(value: number): void }>()
+  const codeChildren = new Map<string, { inc(): void }>()
   return {
     registry,
     upstreamCall(call: SectigoCallRecord) {
       for (const record of call.attempts) {
-        attempts.observe({ endpoint: call.endpoint, outcome: record.outcome }, record.durationMs / 1000)
-        if (record.errorCode !== undefined) codes.inc({ endpoint: call.endpoint, code: String(record.errorCode) })
+        const attemptKey = `${call.endpoint}\n${record.outcome}`
+        let attempt = attemptChildren.get(attemptKey)
+        if (!attempt) attemptChildren.set(attemptKey, (attempt = attempts.labels({ endpoint: call.endpoint, outcome: record.outcome })))
+        attempt.observe(record.durationMs / 1000)
+        if (record.errorCode === undefined) continue
+        const codeKey = `${call.endpoint}\n${record.errorCode}`
+        let code = codeChildren.get(codeKey)
+        if (!code) codeChildren.set(codeKey, (code = codes.labels({ endpoint: call.endpoint, code: String(record.errorCode) })))
+        code.inc()
       }
     },
     idempotency: {
@@ -151,7 +162,7 @@ export const metricsPlugin = fp(
       child.observe(reply.elapsedTime / 1000)
     })
   },
-  { name: 'metrics', fastify: '5.x', dependencies: ['request-done'] }
+  { name: 'metrics', fastify: '5.x', dependencies: ['request-cycle'] }
 )
 
 /**

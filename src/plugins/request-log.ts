@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import type { Logger } from 'pino'
 import { IDEMPOTENCY_HEADER } from '../idempotency/idempotency-plugin.js'
+import { RequestLogger } from '../logging/request-logger.js'
 import { requestFields } from '../logging/request-fields.js'
 import type { SectigoCallRecord } from '../sectigo/client.js'
 
@@ -27,17 +29,24 @@ function upstreamFields(call: SectigoCallRecord) {
 /**
  * One line per request, written when it is over (answered and closed, or abandoned by the caller),
  * carrying the access fields, the audit record of an order call, and its Sectigo call. The level is
- * `warn` when the call to Sectigo ended without a reply or the answer is a 5xx, `info` otherwise.
+ * `warn` when the call to Sectigo ended without a reply or the answer is a 5xx, `info` otherwise;
+ * a line its level does not let through is not even built. The root logger writes it with the
+ * request logger's fields (`requestId`, trace ids): one serialisation, no child logger.
  */
 export const requestLog = fp(
-  async (app: FastifyInstance) => {
+  async (app: FastifyInstance, opts: { logger: Logger }) => {
+    const log = opts.logger
     app.onRequestDone((request: FastifyRequest, reply: FastifyReply, { abandoned }) => {
-      const scope = request.routeOptions.config.scope
       const call = request.sectigoCall
+      const failed = reply.statusCode >= 500 || (call !== null && call.outcome !== undefined && call.outcome !== 'reply')
+      const level = failed ? 'warn' : 'info'
+      if (!log.isLevelEnabled(level)) return
+      const route = request.routeOptions
       // The route and the owned parameters, never the URL: a query may carry a caller's key.
-      const fields = requestFields(request)
-      const line: Record<string, unknown> = { ...fields, statusCode: reply.statusCode, durationMs: round(reply.elapsedTime) }
-      if (scope) {
+      const fields = requestFields(request, route.url)
+      const bound = request.log instanceof RequestLogger ? request.log.fields() : { requestId: request.id }
+      const line: Record<string, unknown> = { ...bound, ...fields, statusCode: reply.statusCode, durationMs: round(reply.elapsedTime) }
+      if (route.config.scope) {
         const key = request.headers[IDEMPOTENCY_HEADER]
         line.audit = true
         line.caller = request.caller?.id ?? null
@@ -48,10 +57,8 @@ export const requestLog = fp(
       }
       if (call) line.sectigo = upstreamFields(call)
       if (abandoned) line.abandoned = true
-      const failed = reply.statusCode >= 500 || (call !== null && call.outcome !== undefined && call.outcome !== 'reply')
-      if (failed) request.log.warn(line, 'request completed')
-      else request.log.info(line, 'request completed')
+      log[level](line, 'request completed')
     })
   },
-  { name: 'request-log', fastify: '5.x', dependencies: ['request-done'] }
+  { name: 'request-log', fastify: '5.x', dependencies: ['request-cycle'] }
 )

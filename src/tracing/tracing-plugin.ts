@@ -22,6 +22,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify
 import fp from 'fastify-plugin'
 import type { TracingConfig } from '../config/tracing-config.js'
 import { SERVICE_NAME, SERVICE_VERSION } from '../meta.js'
+import { RequestLogger } from '../logging/request-logger.js'
 import { recordAttemptSpans } from './attempt-spans.js'
 
 export interface TracingPluginOptions {
@@ -128,11 +129,9 @@ export const tracing = fp(
       if (span) {
         serverSpans.set(request, span)
         const { traceId, spanId } = span.spanContext()
-        // The request's logger is rebound once, so that every later line, the Sectigo client's
-        // and the access and audit lines included, carries the ids without an async context.
-        const log = request.log.child({ traceId, spanId })
-        request.log = log
-        reply.log = log
+        // Bound to the request's logger, so that every later line of the request, its own line
+        // included, carries the ids without an async context.
+        if (request.log instanceof RequestLogger) request.log.bind({ traceId, spanId })
       }
       done()
     })
@@ -162,7 +161,7 @@ export const tracing = fp(
       await provider.shutdown().catch((err: unknown) => app.log.warn({ tracing: true, error: err instanceof Error ? err.message : String(err) }, 'spans not exported at shutdown'))
     })
   },
-  { name: 'tracing', fastify: '5.x', dependencies: ['request-done'] }
+  { name: 'tracing', fastify: '5.x', dependencies: ['request-cycle'] }
 )
 
 function problemSlugOf(contentType: unknown, payload: unknown): string | undefined {
