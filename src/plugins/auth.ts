@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { SCOPES, type ApiKeyEntry, type Scope } from '../config/api-keys.js'
 import { ProblemError } from '../problems/problem-error.js'
@@ -57,10 +57,18 @@ export const auth = fp(
 
     app.decorateRequest('caller', null)
 
-    // Synchronous: nothing here awaits, and a promise per request is not free.
-    app.addHook('onRequest', (request, _reply, done) => {
-      const scope = request.routeOptions.config.scope
-      if (!scope) return done()
+    // Only the routes with a scope get the hook, with the scope it needs bound in. Synchronous:
+    // nothing here awaits, and a promise per request is not free.
+    app.addHook('onRoute', (route) => {
+      const scope = route.config?.scope
+      if (!scope) return
+      const hook = (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => authenticate(request, scope, done)
+      // First among the route's own onRequest hooks: the rate limit counts by caller.
+      const existing = route.onRequest
+      route.onRequest = existing === undefined ? [hook] : [hook, ...(Array.isArray(existing) ? existing : [existing])]
+    })
+
+    function authenticate(request: FastifyRequest, scope: Scope, done: (err?: Error) => void): void {
       if (!enforced) {
         request.caller = ANONYMOUS
         return done()
@@ -81,7 +89,7 @@ export const auth = fp(
       request.caller = caller
       if (!caller.scopes.includes(scope)) return done(new ProblemError('forbidden', { detail: `This API key lacks the scope ${scope}.` }))
       done()
-    })
+    }
   },
   { name: 'auth', fastify: '5.x', dependencies: ['problem-handler'] }
 )

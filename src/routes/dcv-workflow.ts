@@ -95,8 +95,9 @@ export const dcvWorkflowRoutes: FastifyPluginAsyncTypebox = async (app) => {
       route.url,
       {
         config: { scope: 'dcv:write', endpoint: RESEND },
-        preValidation: async (request) => {
+        preValidation: (request, _reply, done) => {
           if (request.body === undefined || request.body === null) request.body = {}
+          done()
         },
         schema: {
           tags: ['dcv'],

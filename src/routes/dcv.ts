@@ -44,7 +44,15 @@ export const dcvRoutes: FastifyPluginAsyncTypebox = async (app) => {
       route.url,
       {
         config: { scope: 'dcv:write', endpoint: ENDPOINT },
-        preValidation: async (request) => checkDcvBodyShape(request.body),
+        // Synchronous, as every hook of the order routes that awaits nothing.
+        preValidation: (request, _reply, done) => {
+          try {
+            checkDcvBodyShape(request.body)
+          } catch (err) {
+            return done(err as Error)
+          }
+          done()
+        },
         schema: {
           tags: ['dcv'],
           operationId: route.target === 'orderNumber' ? 'updateOrderDcv' : 'updateBaseOrderDcv',

@@ -42,8 +42,9 @@ export const replacementRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { scope: 'replacement:write', endpoint: ENDPOINT },
       // "No body at all" (also an empty JSON body) is the empty object; a present body must be one.
-      preValidation: async (request) => {
+      preValidation: (request, _reply, done) => {
         if (request.body === undefined) request.body = {}
+        done()
       },
       schema: {
         tags: ['replacement'],
