@@ -38,6 +38,9 @@ export function createEchoScrubber(values: readonly string[], scrub: Scrub = cre
   const secrets = values.filter((v) => v.length >= 4).map((v) => v.normalize('NFC'))
   if (secrets.length === 0) return scrub
   return (text) => {
+    // Printable ASCII without `%`, `+` or a backslash decodes to nothing but itself (most of
+    // Sectigo's values: codes, dates, order numbers, states): its one view is the text.
+    if (PLAIN.test(text)) return secrets.some((secret) => text.includes(secret)) ? REDACTED : scrub(text)
     for (const view of decodings(text)) {
       if (secrets.some((secret) => view.includes(secret))) return REDACTED
     }
@@ -45,6 +48,7 @@ export function createEchoScrubber(values: readonly string[], scrub: Scrub = cre
   }
 }
 
+const PLAIN = /^[\x20-\x24\x26-\x2a\x2c-\x5b\x5d-\x7e]*$/
 const PERCENT_RUN = /(?:%[0-9A-Fa-f]{2})+/g
 const UNICODE_ESCAPE = /\\u([0-9A-Fa-f]{4})/g
 
