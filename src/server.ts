@@ -31,6 +31,7 @@ closeWithGrace(
     logger: { error: (msg: unknown) => (holder.app ? holder.app.log.error(msg) : process.stderr.write(`${String(msg)}\n`)) },
     onSecondSignal: (signal) => {
       holder.app?.log.warn({ signal }, 'second signal: exiting at once')
+      holder.app?.logDestination?.flush()
       process.exit(1)
     }
   },
@@ -59,5 +60,6 @@ try {
   await app.listen({ port: config.port, host: config.host, backlog: 2048 })
 } catch (err) {
   app.log.fatal({ err }, 'could not listen')
+  app.logDestination?.flush()
   process.exit(1)
 }
