@@ -5,10 +5,16 @@
 // used after a full GC, less the heap used before and less the counted characters, divided by the
 // count, is the overhead. Counts just above a power of two catch the Map right after it doubled
 // (the most spare capacity). Bodies of several sizes, one-byte and two-byte, show the slope: one
-// byte per Latin-1 character, two otherwise. Last, the size of the largest answer a replacement can
-// give, for ANSWER_ALLOWANCE_BYTES.
+// byte per Latin-1 character, two otherwise. Then the size of the largest answer a replacement can
+// give, for ANSWER_ALLOWANCE_BYTES. Last, a check through the service itself: 20,000 keyed calls
+// (DCV and replacement, upstream replaced by undici's MockAgent) and the heap's growth against the
+// growth of the store's estimate.
 
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { Writable } from 'node:stream'
+import { MockAgent } from 'undici'
+import { buildApp } from '../src/app.js'
+import { loadConfig } from '../src/config/load-config.js'
 import { ANSWER_ALLOWANCE_BYTES, MemoryIdempotencyStore, RECORD_OVERHEAD_BYTES, recordBytes } from '../src/idempotency/memory-store.js'
 import type { IdempotencyEntry } from '../src/idempotency/store.js'
 import { dcvInstruction } from '../src/sectigo/dcv-instructions.js'
@@ -134,3 +140,56 @@ for (const method of ['CNAME_CSR_HASH', 'HTTPS_CSR_HASH'] as const) {
   })
   console.log(`largest replacement answer, ${method}: ${answer.length} characters (ANSWER_ALLOWANCE_BYTES is ${ANSWER_ALLOWANCE_BYTES})`)
 }
+
+// Through the service: what the store's estimate says against what the heap grew by.
+const agent = new MockAgent()
+agent.disableNetConnect()
+const upstream = agent.get('https://sectigo.test')
+upstream.intercept({ path: '/products/!AutoUpdateDCV', method: 'POST' }).reply(200, 'errorCode=0').persist()
+upstream
+  .intercept({ path: '/products/!AutoReplaceMC', method: 'POST' })
+  .reply(200, 'errorCode=0&certificateStatus=Pending+Validation&replOrderNumber=3000001')
+  .persist()
+const config = loadConfig({
+  SECTIGO_LOGIN_NAME: 'measure',
+  SECTIGO_LOGIN_PASSWORD: 'measure-password',
+  SECTIGO_BASE_URL: 'https://sectigo.test/products/',
+  ALLOW_UNAUTHENTICATED: 'true',
+  LOG_LEVEL: 'silent',
+  RATE_LIMIT_MAX: '1000000000',
+  IDEMPOTENCY_MAX_BYTES: '1073741824',
+  IDEMPOTENCY_MAX_ENTRIES: '1000000'
+})
+const sink = new Writable({ write: (_chunk, _encoding, done) => done() })
+const app = await buildApp(config, { dispatcher: agent, logStream: sink, pressure: { maxEventLoopDelayMs: 60_000 } })
+await app.ready()
+async function calls(prefix: string, count: number, keyed: boolean): Promise<void> {
+  for (let i = 0; i < count; i += 50) {
+    await Promise.all(
+      Array.from({ length: 50 }, (_, j) => {
+        const n = i + j
+        const dcv = n % 2 === 1
+        return app.inject({
+          method: 'POST',
+          url: `/orders/${1000 + (n % 1000)}/${dcv ? 'dcv' : 'replacement'}`,
+          payload: dcv ? { method: 'CNAME_CSR_HASH' } : {},
+          headers: keyed ? { 'idempotency-key': `${prefix}-${n}` } : {}
+        })
+      })
+    )
+  }
+}
+// Warm-up: compiled code, caches and metric label sets are in place before the measure.
+await calls('warm', 3000, false)
+await calls('warm', 3000, true)
+const store = app.memoryIdempotencyStore
+if (!store) throw new Error('no memory store')
+const [heapBefore, bytesBefore, sizeBefore] = [heapUsed(), store.bytes, store.size]
+await calls('measured', 20_000, true)
+const [heapAfter, bytesAfter, sizeAfter] = [heapUsed(), store.bytes, store.size]
+const records = sizeAfter - sizeBefore
+console.log(
+  `through the service, ${records} records: the heap grew ${((heapAfter - heapBefore) / records).toFixed(0)} B per record, ` +
+    `the estimate ${((bytesAfter - bytesBefore) / records).toFixed(0)} B per record`
+)
+await app.close()
