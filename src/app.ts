@@ -133,7 +133,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   const metrics = createMetrics(
     {
       upstream: () => ({ active: app.sectigo.active, queued: app.sectigo.queued, sockets: app.sectigo.openSockets }),
-      droppedLogLines: () => destination?.droppedLines ?? 0
+      droppedLogLines: () => destination?.droppedLines ?? 0,
+      // Redis keeps its own figures: no gauge for it here.
+      ...(config.idempotency.store === 'memory' ? { idempotencyStoreBytes: () => app.memoryIdempotencyStore?.bytes ?? 0 } : {})
     },
     { version: SERVICE_VERSION, revision: config.revision }
   )

@@ -49,7 +49,7 @@ describe('configuration defaults', () => {
       shutdownGraceMs: 105_900,
       // The sandbox's default limit does not get in the way of trying it; live mode keeps 60.
       rateLimit: { max: 10000, windowMs: 60000 },
-      idempotency: { store: 'memory', ttlSeconds: 86400, maxEntries: 100000 },
+      idempotency: { store: 'memory', ttlSeconds: 86400, maxEntries: 100000, maxBytes: 33554432 },
       simulator: { port: 8081, host: '127.0.0.1', loginName: 'sandbox', loginPassword: 'sandbox', slowMs: 90000 }
     })
     expect(config.sectigo).toMatchObject({ timeoutMs: 60000, connectTimeoutMs: 10000, maxConnections: 20, maxQueue: 200, queueTimeoutMs: 10000 })
@@ -227,6 +227,10 @@ describe('value checks', () => {
     ['SECTIGO_TIMEOUT_MS', '-1', />= 100/],
     ['SECTIGO_MODE', 'staging', /allowed values/],
     ['IDEMPOTENCY_STORE', 'disk', /allowed values/],
+    ['IDEMPOTENCY_MAX_ENTRIES', '0', />= 1/],
+    ['IDEMPOTENCY_MAX_BYTES', '32MiB', /integer/],
+    ['IDEMPOTENCY_MAX_BYTES', '65536', />= 1048576/],
+    ['IDEMPOTENCY_MAX_BYTES', '8589934592', /<= 4294967296/],
     ['REDIS_URL', 'http://x', /redis/],
     ['PUBLIC_BASE_URL', 'ftp://x', /http/]
   ])('names %s when it is %s', (variable, value, problem) => {
@@ -237,6 +241,20 @@ describe('value checks', () => {
 
   it('refuses a connect timeout above the attempt timeout', () => {
     expect(failure({ SECTIGO_TIMEOUT_MS: '1000', SECTIGO_CONNECT_TIMEOUT_MS: '2000' }).variable).toBe('SECTIGO_CONNECT_TIMEOUT_MS')
+  })
+
+  it('bounds the memory idempotency store in bytes as IDEMPOTENCY_MAX_BYTES says', () => {
+    expect(loadConfig({ IDEMPOTENCY_MAX_BYTES: '1048576' }).idempotency.maxBytes).toBe(1_048_576)
+    expect(loadConfig({ IDEMPOTENCY_MAX_BYTES: '4294967296' }).idempotency.maxBytes).toBe(4_294_967_296)
+  })
+
+  it('warns that the redis idempotency store ignores the memory store\'s bounds when they are set', () => {
+    const redis = { REDIS_URL: 'redis://127.0.0.1:6379' }
+    expect(loadConfig(redis).warnings.join('\n')).not.toMatch(/IDEMPOTENCY_MAX/)
+    expect(loadConfig({ ...redis, IDEMPOTENCY_MAX_BYTES: '1048576', IDEMPOTENCY_MAX_ENTRIES: '10' }).warnings).toContain(
+      "the redis idempotency store ignores IDEMPOTENCY_MAX_ENTRIES, IDEMPOTENCY_MAX_BYTES: they bound the memory store; Redis' own memory settings bound Redis"
+    )
+    expect(loadConfig({ IDEMPOTENCY_MAX_BYTES: '1048576' }).warnings.join('\n')).not.toMatch(/IDEMPOTENCY_MAX/)
   })
 
   it('refuses IDEMPOTENCY_STORE=redis without REDIS_URL', () => {

@@ -47,7 +47,8 @@ export interface Config {
   allowUnauthenticated: boolean
   rateLimit: { max: number; windowMs: number }
   redisUrl?: string
-  idempotency: { store: 'memory' | 'redis'; ttlSeconds: number; maxEntries: number }
+  /** `maxEntries` and `maxBytes` bound the memory store only; Redis has its own memory policy. */
+  idempotency: { store: 'memory' | 'redis'; ttlSeconds: number; maxEntries: number; maxBytes: number }
   simulator: { port: number; host: string; loginName: string; loginPassword: string; slowMs: number }
   /** The source revision the build came from (BUILD_REVISION, set by the image), or `unknown`. */
   revision: string
@@ -133,6 +134,10 @@ export function loadConfig(env: RawEnv): Config {
       'the memory idempotency store forgets every key when the process restarts: a replacement retried with its Idempotency-Key after a restart can be sent again; set REDIS_URL (with persistence) to keep keys across restarts'
     )
   }
+  if (idempotencyStore === 'redis') {
+    const ignored = ['IDEMPOTENCY_MAX_ENTRIES', 'IDEMPOTENCY_MAX_BYTES'].filter((name) => raw[name] !== undefined)
+    if (ignored.length > 0) warnings.push(`the redis idempotency store ignores ${ignored.join(', ')}: they bound the memory store; Redis' own memory settings bound Redis`)
+  }
   if (idempotencyStore === 'redis' && !parsed.REDIS_URL) {
     issues.add('IDEMPOTENCY_STORE', 'is redis but REDIS_URL is not set')
   }
@@ -180,7 +185,8 @@ export function loadConfig(env: RawEnv): Config {
     idempotency: {
       store: idempotencyStore,
       ttlSeconds: parsed.IDEMPOTENCY_TTL_SECONDS,
-      maxEntries: parsed.IDEMPOTENCY_MAX_ENTRIES
+      maxEntries: parsed.IDEMPOTENCY_MAX_ENTRIES,
+      maxBytes: parsed.IDEMPOTENCY_MAX_BYTES
     },
     simulator: {
       port: parsed.SIMULATOR_PORT,

@@ -25,12 +25,18 @@ declare module 'fastify' {
     /** The Idempotency-Key this request holds the in-flight record of. */
     idempotency: HeldKey | null
   }
+  interface FastifyInstance {
+    /** The memory store, for its figures on /metrics; null with the Redis store. */
+    memoryIdempotencyStore: MemoryIdempotencyStore | null
+  }
 }
 
 export interface IdempotencyOptions {
   store: 'memory' | 'redis'
   ttlSeconds: number
+  /** The memory store's bounds: records, and their estimated bytes (memory-store.ts). */
   maxEntries: number
+  maxBytes: number
   /** The longest a call can stay in flight: an in-flight record older than this + 30 s lost its owner. */
   longestCallMs: number
   now?: () => number
@@ -53,13 +59,15 @@ export const idempotency = fp(
     const ttlMs = opts.ttlSeconds * 1000
     const now = opts.now ?? Date.now
     let store: IdempotencyStore
+    let memory: MemoryIdempotencyStore | null = null
     if (opts.store === 'redis') {
       if (!app.redis) throw new Error('the redis idempotency store needs REDIS_URL')
       store = new RedisIdempotencyStore(app.redis, { ttlMs })
       watchRedisDurability(app.redis, app.log)
     } else {
-      store = new MemoryIdempotencyStore({ ttlMs, maxEntries: opts.maxEntries, now })
+      store = memory = new MemoryIdempotencyStore({ ttlMs, maxEntries: opts.maxEntries, maxBytes: opts.maxBytes, now })
     }
+    app.decorate('memoryIdempotencyStore', memory)
     const ownerGoneAfterMs = opts.longestCallMs + 30_000
 
     app.decorateRequest('idempotency', null)
@@ -77,7 +85,7 @@ export const idempotency = fp(
         result = await store.begin(storeKey, { state: 'in-flight', fingerprint, startedAt: now(), token })
       } catch (err) {
         if (err instanceof StoreFullError) {
-          throw new ProblemError('service-unavailable', { detail: 'The idempotency store is full of live keys; retry later.' })
+          throw new ProblemError('service-unavailable', { detail: 'The idempotency store is full of live keys; nothing was sent. Retry later.' })
         }
         request.log.error({ idempotency: { error: (err as Error).message } }, 'idempotency store unreachable')
         throw new ProblemError('service-unavailable', { detail: 'The idempotency store is unreachable; nothing was sent.' })

@@ -27,7 +27,7 @@ export interface IdempotencyStore {
   close(): Promise<void>
 }
 
-/** The memory store is full of entries that have not expired: new keys are refused. */
+/** The memory store is full (in entries or estimated bytes) of records that have not expired: new keys are refused. */
 export class StoreFullError extends Error {
   constructor() {
     super('idempotency store is full')

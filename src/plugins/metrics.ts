@@ -17,6 +17,8 @@ export interface MetricSources {
   upstream(): { active: number; queued: number; sockets: number }
   /** Log lines dropped because stdout's reader fell behind or had gone. */
   droppedLogLines(): number
+  /** The memory idempotency store's estimated bytes; absent with the Redis store (no gauge then). */
+  idempotencyStoreBytes?(): number
 }
 
 declare module 'fastify' {
@@ -85,6 +87,16 @@ export function createMetrics(sources: MetricSources, build: BuildInfo = { versi
       this.inc(sources.droppedLogLines())
     }
   })
+  if (sources.idempotencyStoreBytes) {
+    new Gauge({
+      name: 'sectigo_proxy_idempotency_store_bytes',
+      help: "Estimated heap bytes of the memory idempotency store's records, with the answer allowance of each call in flight; bounded by IDEMPOTENCY_MAX_BYTES (answers larger than their allowance can pass it).",
+      registers: [registry],
+      collect() {
+        this.set(sources.idempotencyStoreBytes?.() ?? 0)
+      }
+    })
+  }
   const replays = new Counter({
     name: 'sectigo_proxy_idempotency_replays_total',
     help: 'Requests answered from the idempotency store.',

@@ -169,12 +169,43 @@ describe('Idempotency-Key with the memory store', () => {
     expect(full.json()).toMatchObject({ type: '/problems/service-unavailable' })
     expect(full.headers['retry-after']).toBe('5')
   })
+
+  it('refuses new keys with 503, nothing sent, once the stored answers reach IDEMPOTENCY_MAX_BYTES; stored keys are still replayed', async () => {
+    const t = await app({ IDEMPOTENCY_MAX_BYTES: '1048576' })
+    const dcv = (key?: string) =>
+      t.app.inject({ method: 'POST', url: '/orders/1/dcv', payload: { method: 'CNAME_CSR_HASH' }, headers: key === undefined ? {} : { 'idempotency-key': key } })
+    // Sectigo's message is quoted twice in the problem: an answer of over 1 MiB, far above its
+    // allowance. The call was sent, so it is stored all the same.
+    expectCall(t, '!AutoUpdateDCV', `errorCode=-47&errorMessage=${'m'.repeat(600_000)}`)
+    const first = await dcv('big')
+    expect(first.statusCode).toBe(409)
+    expect(first.body.length).toBeGreaterThan(1_200_000)
+    const store = t.app.memoryIdempotencyStore
+    expect(store?.bytes).toBeGreaterThan(1_048_576)
+
+    const next = expectCall(t, '!AutoUpdateDCV')
+    const refused = await dcv('other')
+    expect(refused.statusCode).toBe(503)
+    expect(refused.json()).toMatchObject({ type: '/problems/service-unavailable', detail: expect.stringMatching(/full of live keys; nothing was sent/) })
+    expect(t.agent.pendingInterceptors()).toHaveLength(1)
+
+    const again = await dcv('big')
+    expect(again.statusCode).toBe(409)
+    expect(again.headers['idempotent-replayed']).toBe('true')
+    expect(again.body).toBe(first.body)
+    expect(t.agent.pendingInterceptors()).toHaveLength(1)
+
+    // A call without a key takes no room and goes through.
+    expect((await dcv()).statusCode).toBe(200)
+    expect(() => next.fields()).not.toThrow()
+    t.agent.assertNoPendingInterceptors()
+  })
 })
 
 describe('the memory store', () => {
   it('evicts expired entries only, and refuses when full of live ones', async () => {
     let now = 0
-    const store = new MemoryIdempotencyStore({ ttlMs: 1000, maxEntries: 2, now: () => now })
+    const store = new MemoryIdempotencyStore({ ttlMs: 1000, maxEntries: 2, maxBytes: 100_000_000, now: () => now })
     const inFlight = (token: string) => ({ state: 'in-flight' as const, fingerprint: 'f', startedAt: now, token })
     expect(await store.begin('a', inFlight('1'))).toEqual({ acquired: true })
     expect(await store.begin('b', inFlight('2'))).toEqual({ acquired: true })
@@ -189,7 +220,7 @@ describe('the memory store', () => {
   })
 
   it('only the owner token completes or releases a record', async () => {
-    const store = new MemoryIdempotencyStore({ ttlMs: 1000, maxEntries: 10 })
+    const store = new MemoryIdempotencyStore({ ttlMs: 1000, maxEntries: 10, maxBytes: 100_000_000 })
     await store.begin('a', { state: 'in-flight', fingerprint: 'f', startedAt: 0, token: 'mine' })
     await store.release('a', 'theirs')
     await store.complete('a', 'theirs', { state: 'done', fingerprint: 'f', response: { status: 200, contentType: 'x', body: 'y' } })

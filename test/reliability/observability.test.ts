@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { ANSWER_ALLOWANCE_BYTES, RECORD_OVERHEAD_BYTES } from '../../src/idempotency/memory-store.js'
+import { createMetrics } from '../../src/plugins/metrics.js'
 import { API_KEYS_ENV, KEYS, bearer } from '../helpers/api-keys.js'
 import { buildTestApp } from '../helpers/test-app.js'
 import { expectCall } from '../helpers/upstream.js'
@@ -71,13 +73,29 @@ describe('metrics', () => {
     const during = (await t.app.inject({ method: 'GET', url: '/metrics' })).body
     expect(sample(during, 'sectigo_proxy_upstream_active_calls')).toBe(1)
     expect(sample(during, 'sectigo_proxy_upstream_queued_calls')).toBe(0)
+    // The call in flight holds its record and the allowance for its answer.
+    expect(sample(during, 'sectigo_proxy_idempotency_store_bytes')).toBe(t.app.memoryIdempotencyStore?.bytes)
+    expect(sample(during, 'sectigo_proxy_idempotency_store_bytes')).toBeGreaterThan(ANSWER_ALLOWANCE_BYTES)
     await t.app.inject({ method: 'POST', url: '/orders/1/replacement', payload: {}, headers: { 'idempotency-key': 'a' } })
     await first
     await t.app.inject({ method: 'POST', url: '/orders/1/replacement', payload: { dcvMethod: 'CNAME_CSR_HASH' }, headers: { 'idempotency-key': 'a' } })
     const after = (await t.app.inject({ method: 'GET', url: '/metrics' })).body
     expect(sample(after, 'sectigo_proxy_idempotency_conflicts_total', { reason: 'in-use' })).toBe(1)
     expect(sample(after, 'sectigo_proxy_idempotency_conflicts_total', { reason: 'reused' })).toBe(1)
+    // Then only its answer.
+    const stored = sample(after, 'sectigo_proxy_idempotency_store_bytes')
+    expect(stored).toBe(t.app.memoryIdempotencyStore?.bytes)
+    expect(stored).toBeGreaterThan(RECORD_OVERHEAD_BYTES)
+    expect(stored).toBeLessThan(ANSWER_ALLOWANCE_BYTES)
+    expect(after).toContain('# HELP sectigo_proxy_idempotency_store_bytes Estimated heap bytes')
     await t.app.close()
+  })
+
+  it('has no idempotency store gauge without a memory store to read', async () => {
+    const metrics = createMetrics({ upstream: () => ({ active: 0, queued: 0, sockets: 0 }), droppedLogLines: () => 0 })
+    expect(await metrics.registry.metrics()).not.toContain('sectigo_proxy_idempotency_store_bytes')
+    const withStore = createMetrics({ upstream: () => ({ active: 0, queued: 0, sockets: 0 }), droppedLogLines: () => 0, idempotencyStoreBytes: () => 1234 })
+    expect(sample(await withStore.registry.metrics(), 'sectigo_proxy_idempotency_store_bytes')).toBe(1234)
   })
 
   it('keeps a registry per app', async () => {
