@@ -47,7 +47,7 @@ export const EnvSchema = Type.Object({
   IDEMPOTENCY_STORE: Type.Optional(Type.Union([Type.Literal('memory'), Type.Literal('redis')])),
   IDEMPOTENCY_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 31_536_000, default: 86_400 }),
   IDEMPOTENCY_MAX_ENTRIES: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 100_000 }),
-  // The memory store only. At least 1 MiB: each call in flight sets 128 KiB aside for its answer
+  // The memory store only. At least 1 MiB: each call in flight sets 16 KiB aside for its answer
   // (memory-store.ts); at most 4 GiB, V8's usual heap limit on 64-bit.
   IDEMPOTENCY_MAX_BYTES: Type.Integer({ minimum: 1_048_576, maximum: 4_294_967_296, default: 33_554_432 }),
 

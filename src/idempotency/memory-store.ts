@@ -25,14 +25,16 @@ type Done = Extract<IdempotencyEntry, { state: 'done' }>
 export const RECORD_OVERHEAD_BYTES = 512
 
 /**
- * Room set aside at `begin` for the answer of each call in flight, so that `complete` finds it:
- * the largest answer a successful replacement can give (DCV instructions for 250 domains whose
- * names fill the 32,767 characters of `domainNames`) is 121,252 one-byte characters with
- * HTTPS_CSR_HASH and 112,002 with CNAME_CSR_HASH (the same script). Larger answers are rare (a
- * problem quoting a huge Sectigo message, a listing of a huge order): they are stored all the
- * same, and only they can take the store past its bound (see MemoryIdempotencyStore).
+ * Room set aside at `begin` for the answer of each call in flight, so that `complete` finds it.
+ * Answers are small: a DCV answer or a problem is a few hundred bytes, a replacement with CSR-hash
+ * instructions for a handful of domains about a kilobyte. The largest a successful replacement can
+ * give (instructions for 250 domains whose names fill the 32,767 characters of `domainNames`) is
+ * 121,252 one-byte characters (the same script), but setting that aside for every call in flight
+ * would reserve 27.5 MiB for the 220 calls the default queue admits and refuse keys in a burst
+ * while the store is nearly empty. An answer over the allowance is stored all the same, and only
+ * such answers can take the store past its bound, by what they exceed it (see the class).
  */
-export const ANSWER_ALLOWANCE_BYTES = 128 * 1024
+export const ANSWER_ALLOWANCE_BYTES = 16 * 1024
 
 const NOT_LATIN1 = /[^\u0000-\u00ff]/
 
