@@ -44,6 +44,7 @@ import { PROBLEM_SCHEMAS } from './schemas/problem.js'
 import { REPLACEMENT_SCHEMAS } from './schemas/replacement.js'
 import { sectigoPlugin } from './sectigo/sectigo-plugin.js'
 import { startSandbox } from './sandbox.js'
+import { characterLengths } from './validation/character-lengths.js'
 import { longestAnyCallMs } from './sectigo/call-budget.js'
 
 declare module 'fastify' {
@@ -120,7 +121,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     frameworkErrors: frameworkErrorHandler(config.publicBaseUrl),
     clientErrorHandler: clientErrorHandler(logger as FastifyBaseLogger, config.publicBaseUrl),
     ajv: {
-      customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: true, keywords: [SECTIGO_FIELD_KEYWORD] }
+      customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: true, keywords: [SECTIGO_FIELD_KEYWORD] },
+      plugins: [characterLengths]
     }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
