@@ -1,4 +1,5 @@
-import countries from 'i18n-iso-countries'
+// The package's entry without its 80 locale files (its browser entry): the codes are all the rules need.
+import countries from 'i18n-iso-countries/index.js'
 import { CsrDecodeError, decodeCsr, type DecodedCsr } from '../csr/decode-csr.js'
 import { ProblemError } from '../problems/problem-error.js'
 import type { ReplacementRequest } from '../schemas/replacement.js'
