@@ -45,6 +45,7 @@ import { REPLACEMENT_SCHEMAS } from './schemas/replacement.js'
 import { sectigoPlugin } from './sectigo/sectigo-plugin.js'
 import { startSandbox } from './sandbox.js'
 import { characterLengths } from './validation/character-lengths.js'
+import { patternRegExp } from './validation/pattern-regexp.js'
 import { longestAnyCallMs } from './sectigo/call-budget.js'
 
 declare module 'fastify' {
@@ -121,7 +122,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     frameworkErrors: frameworkErrorHandler(config.publicBaseUrl),
     clientErrorHandler: clientErrorHandler(logger as FastifyBaseLogger, config.publicBaseUrl),
     ajv: {
-      customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: true, keywords: [SECTIGO_FIELD_KEYWORD] },
+      customOptions: {
+        coerceTypes: false,
+        removeAdditional: false,
+        allErrors: false,
+        useDefaults: true,
+        keywords: [SECTIGO_FIELD_KEYWORD],
+        code: { regExp: patternRegExp }
+      },
       plugins: [characterLengths]
     }
   }).withTypeProvider<TypeBoxTypeProvider>()
