@@ -48,7 +48,8 @@ describe('the CSR reader against @peculiar/x509', () => {
     const counts: Record<string, Record<string, number>> = {}
     const unexplained: string[] = []
     const damageRng = new Prng(7)
-    for (const request of requests) {
+    // Two copies of each kind of damage for 150 of the requests: 2,400 cases in a few seconds.
+    for (const request of requests.slice(0, 150)) {
       const ranges = unreadRanges(request.der)
       for (const kind of DAMAGE_KINDS) {
         for (let i = 0; i < 2; i++) {
