@@ -71,7 +71,7 @@ describe('decodeCsr', () => {
 
   it('refuses a request whose outer tag is not a SEQUENCE, and a truncated one', () => {
     const der = Buffer.from(csr.der)
-    der[0] = 0xb0 // context-specific [16]: the schema parser alone would accept it
+    der[0] = 0xb0 // context-specific [16], not a SEQUENCE (an ASN.1 schema parser alone accepted it)
     expect(rejection(der.toString('base64'))).toBe('it is not a PKCS#10 certificate request')
     const truncated = Buffer.from(csr.der).subarray(0, csr.der.length - 10)
     expect(rejection(truncated.toString('base64'))).toBe('it is not a PKCS#10 certificate request')
