@@ -8,11 +8,11 @@ import type { RegExpEngine } from 'ajv/dist/types/index.js'
  * nothing it accepts; but V8 runs such a pattern without it about twice as fast (Node 24: 35 µs
  * instead of 79 µs for the 30,000 characters of a logo). Every other pattern keeps the flag.
  */
-export const patternRegExp: RegExpEngine = Object.assign(
+export const patternRegExp = Object.assign(
   (pattern: string, flags: string): RegExp => new RegExp(pattern, flags.includes('u') && isPlainAscii(pattern) ? flags.replace('u', '') : flags),
   // What Ajv's standalone code would call; the service compiles its schemas at startup only.
   { code: 'patternRegExp' }
-)
+) satisfies RegExpEngine
 
 /**
  * ASCII only, no negated class or negated escape (`\D`, `\S`, `\W`: each can match one half of a
