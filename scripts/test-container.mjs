@@ -27,6 +27,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { composeFileChecks } from './container/compose-checks.mjs'
 import { composeStack } from './container/compose-stack.mjs'
+import { imageRuntimeEnv } from './container/image-env.mjs'
 import { imageContentProblems, leftoverBuildFiles } from './container/image-contents.mjs'
 import { ensureRuntime, podman, ULIMITS } from './container/podman.mjs'
 import { clearTimeout, setTimeout } from 'node:timers'
@@ -239,6 +240,23 @@ async function runChecks(tag, name) {
   const uid = /^Uid:\s+(\d+)/m.exec(status.stdout)?.[1]
   const cmdline = (await podman(['exec', name, 'cat', '/proc/1/cmdline'])).stdout.split('\0').filter(Boolean)
   expect('run: PID 1 is node, as uid 1000', uid === '1000' && /node$/.test(cmdline[0] ?? ''), `uid ${uid}: ${cmdline.join(' ')}`)
+  // The heap bounds the bench measured the service with (scripts/bench.ts reads the same ENV).
+  const runtime = imageRuntimeEnv(join(REPO, 'Dockerfile'))
+  const environ = (await podman(['exec', name, 'cat', '/proc/1/environ'])).stdout.split('\0')
+  for (const [variable, value] of Object.entries(runtime)) {
+    expect(`run: PID 1 runs with the Dockerfile's ${variable}`, environ.includes(`${variable}=${value}`), value)
+  }
+  const heap = await podman(['exec', name, 'node', '-e', "process.stdout.write(JSON.stringify(require('v8').getHeapStatistics()))"])
+  const limit = Number(JSON.parse(heap.stdout || '{}').heap_size_limit)
+  const oldSpaceMiB = Number(/--max-old-space-size=(\d+)/.exec(runtime.NODE_OPTIONS ?? '')?.[1] ?? Number.NaN)
+  expect(
+    'run: the heap limit is the one NODE_OPTIONS sets (old space plus the young generation)',
+    Number.isFinite(oldSpaceMiB) && limit >= oldSpaceMiB * 1048576 && limit <= (oldSpaceMiB + 64) * 1048576,
+    `${mib(limit)} for --max-old-space-size=${oldSpaceMiB}`,
+    `${heap.stdout.slice(0, 200)} ${tail(heap, 3)}`
+  )
+  const rss = Number(/^VmRSS:\s+(\d+) kB/m.exec(status.stdout)?.[1] ?? Number.NaN) * 1024
+  info(`idle RSS of the service (PID 1, sandbox mode with its simulator, Node ${(await podman(['exec', name, 'node', '--version'])).stdout.trim()}): ${mib(rss)}`)
   const write = await podman(['exec', '--user', '0', name, 'node', '-e', "require('fs').writeFileSync('/app/probe', 'x')"])
   expect('run: the root file system is read-only (even for root)', write.code !== 0 && /EROFS/.test(write.stderr), undefined, tail(write, 3))
   expect('run: one sandbox warning line', (await logs()).split('\n').map(jsonLine).filter((l) => l?.level === 'warn' && /sandbox/.test(l.msg ?? '')).length === 1)

@@ -2,20 +2,18 @@
 // machine's noise (other processes, frequency changes, a slow VM) does not move. A server runs
 // under `valgrind --tool=callgrind --instr-atstart=no` (uninstrumented, so the warm-up is quicker),
 // takes a warm-up load until V8 has compiled its hot paths, then callgrind counts every instruction
-// of the process (all its threads: JIT, GC) over windows of a fixed number of requests. Each window
-// starts right after a full collection (scripts/soak/gc-on-signal.mjs, preloaded, on SIGWINCH):
-// whether a window of a few thousand requests happens to hold an old-generation collection moved
-// its count by up to a fifth; so the count is of the requests and their young-generation
-// collections, and leaves out the full collections, whose share depends on the heap's history.
+// of the process (all its threads: JIT, GC) over windows of a fixed number of requests.
+//
+// V8's memory reducer is off (`--no-memory-reducer`, both sides): it starts collecting and shrinking
+// the heap when the allocation rate per second of wall time falls, and valgrind slows the process
+// about fifty-fold, which reads as idleness; windows then differed by up to a fifth depending on
+// whether the reducer ran during them. Nothing else is changed.
 
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
 import { startChild, type Child } from './processes.js'
-
-const GC_ON_SIGNAL = fileURLToPath(new URL('../soak/gc-on-signal.mjs', import.meta.url))
 
 let available: boolean | undefined
 
@@ -47,7 +45,6 @@ export interface CallgrindOptions {
 
 /** Starts `node args` under callgrind, instrumentation off until the first count. */
 export async function startUnderCallgrind(options: CallgrindOptions): Promise<CallgrindChild> {
-  let collections = 0
   const dir = join(options.dir, options.name)
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
@@ -59,9 +56,7 @@ export async function startUnderCallgrind(options: CallgrindOptions): Promise<Ca
       '--instr-atstart=no',
       `--callgrind-out-file=${join(dir, 'callgrind.%p.out')}`,
       process.execPath,
-      '--expose-gc',
-      '--import',
-      GC_ON_SIGNAL,
+      '--no-memory-reducer',
       ...options.args
     ],
     env: options.env,
@@ -69,10 +64,7 @@ export async function startUnderCallgrind(options: CallgrindOptions): Promise<Ca
     ...(options.readyPattern !== undefined ? { readyPattern: options.readyPattern } : {}),
     ...(options.cpu !== undefined ? { cpu: options.cpu } : {}),
     // Everything is about fifty times slower under valgrind, starting up included.
-    readyTimeoutMs: 180_000,
-    onStderrLine: (line) => {
-      if (line.includes('soak-gc: done')) collections++
-    }
+    readyTimeoutMs: 180_000
   })
   let instrumented = false
   const control = (...args: string[]) => {
@@ -80,21 +72,13 @@ export async function startUnderCallgrind(options: CallgrindOptions): Promise<Ca
     if (result.status !== 0) throw new Error(`callgrind_control ${args.join(' ')} failed: ${result.stderr}${result.stdout}`)
   }
   const dumps = () => readdirSync(dir).filter((f) => /\.out\.\d+$/.test(f))
-  const collect = async () => {
-    const seen = collections
-    child.child.kill('SIGWINCH')
-    for (const until = Date.now() + 120_000; collections === seen; ) {
-      if (Date.now() > until) throw new Error(`${options.name} did not report its full collection`)
-      await sleep(50)
-    }
-  }
+
   return Object.assign(child, {
     async count(work: () => Promise<void>): Promise<number> {
       if (!instrumented) {
         control('--instr=on')
         instrumented = true
       }
-      await collect()
       control('--zero')
       await work()
       const before = new Set(dumps())

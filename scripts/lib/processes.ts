@@ -37,8 +37,6 @@ export interface ChildOptions {
    * is ready: a busy server's log costs the reader little more than the pipe.
    */
   onStdout?: (chunk: Buffer) => void
-  /** Every line of stderr, as it comes (after the child is ready too). */
-  onStderrLine?: (line: string) => void
   /** Matched against each line (of stdout, stderr or the stdout file); group 1 is `ready`. */
   readyPattern?: RegExp
   /**
@@ -124,7 +122,6 @@ export async function startChild(options: ChildOptions): Promise<Child> {
     if (child.stderr) {
       createInterface({ input: child.stderr }).on('line', (line) => {
         remember(line)
-        options.onStderrLine?.(line)
         if (!done) look(line)
       })
     }
