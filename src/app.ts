@@ -6,6 +6,7 @@ import type { DestinationStream } from 'pino'
 import type { Dispatcher } from 'undici'
 import type { Config } from './config/load-config.js'
 import { clientErrorHandler, frameworkErrorHandler } from './http/edge-errors.js'
+import { answerSerializers } from './http/answer-serializer.js'
 import { installJsonBody } from './http/json-body.js'
 import {
   CONNECTIONS_CHECKING_INTERVAL_MS,
@@ -121,6 +122,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     // Errors before any route (a path that cannot be decoded, what Node's parser refuses) are problems too.
     frameworkErrors: frameworkErrorHandler(config.publicBaseUrl),
     clientErrorHandler: clientErrorHandler(logger as FastifyBaseLogger, config.publicBaseUrl),
+    // The order routes' answers serialized by their branch (see answer-serializer.ts).
+    schemaController: { compilersFactory: { buildSerializer: answerSerializers } },
     ajv: {
       customOptions: {
         coerceTypes: false,
