@@ -3,26 +3,28 @@ import fp from 'fastify-plugin'
 import type { Logger } from 'pino'
 import { IDEMPOTENCY_HEADER } from '../idempotency/idempotency-plugin.js'
 import { RequestLogger } from '../logging/request-logger.js'
-import { requestFields } from '../logging/request-fields.js'
+import { writeRequestFields } from '../logging/request-fields.js'
 import type { SectigoCallRecord } from '../sectigo/client.js'
 
 const round = (ms: number) => Math.round(ms * 10) / 10
 
 /** What the line says of the request's call to Sectigo: phases, attempts, outcome. Never the form. */
-function upstreamFields(call: SectigoCallRecord) {
+function upstreamFields(call: SectigoCallRecord): Record<string, unknown> {
   const last = call.attempts.at(-1)
-  return {
+  // Assigned one by one, not spread from conditional objects: each spread made an object to copy.
+  const fields: Record<string, unknown> = {
     endpoint: call.endpoint,
     outcome: call.outcome,
     sent: call.sent,
     attempts: call.attempts.length,
     queuedMs: round(call.queuedMs),
-    durationMs: round(call.durationMs),
-    ...(last?.connectMs !== undefined ? { connectMs: round(last.connectMs) } : {}),
-    ...(call.errorCode !== undefined ? { errorCode: call.errorCode } : {}),
-    ...(last?.statusCode !== undefined && last.statusCode !== 200 ? { statusCode: last.statusCode } : {}),
-    ...(last?.code ? { code: last.code } : {})
+    durationMs: round(call.durationMs)
   }
+  if (last?.connectMs !== undefined) fields.connectMs = round(last.connectMs)
+  if (call.errorCode !== undefined) fields.errorCode = call.errorCode
+  if (last?.statusCode !== undefined && last.statusCode !== 200) fields.statusCode = last.statusCode
+  if (last?.code) fields.code = last.code
+  return fields
 }
 
 
@@ -43,9 +45,10 @@ export const requestLog = fp(
       if (!log.isLevelEnabled(level)) return
       const route = request.routeOptions
       // The route and the owned parameters, never the URL: a query may carry a caller's key.
-      const fields = requestFields(request, route.url)
-      const bound = request.log instanceof RequestLogger ? request.log.fields() : { requestId: request.id }
-      const line: Record<string, unknown> = { ...bound, ...fields, statusCode: reply.statusCode, durationMs: round(reply.elapsedTime) }
+      const line: Record<string, unknown> = request.log instanceof RequestLogger ? { ...request.log.fields() } : { requestId: request.id }
+      const fields = writeRequestFields(line, request, route.url)
+      line.statusCode = reply.statusCode
+      line.durationMs = round(reply.elapsedTime)
       if (route.config.scope) {
         const key = request.headers[IDEMPOTENCY_HEADER]
         line.audit = true

@@ -34,18 +34,15 @@ export function dcvOwnerOverrides(target: DcvTarget): OwnerOverrides {
 
 /** The 200 body: what was applied, echoed in the caller's terms. */
 export function dcvResult(target: DcvTarget, body: DcvRequest): DcvResult {
-  const domains = isMulti(body)
-    ? body.domains.map((d) => ({ domainName: d.domainName, method: d.method, ...(d.email === undefined ? {} : { email: d.email }) }))
-    : [
-        {
-          ...(body.domainName === undefined ? {} : { domainName: body.domainName }),
-          method: body.method,
-          ...(body.email === undefined ? {} : { email: body.email })
-        }
-      ]
-  return {
-    [target.kind]: target.value,
-    domains,
-    ...(body.dcvTemplateId === undefined ? {} : { dcvTemplateId: body.dcvTemplateId })
+  // Members assigned only when present (no conditional spreads: each made an object to copy).
+  const domains: DcvResult['domains'] = []
+  for (const d of isMulti(body) ? body.domains : [body]) {
+    const domain: DcvResult['domains'][number] = { method: d.method }
+    if (d.domainName !== undefined) domain.domainName = d.domainName
+    if (d.email !== undefined) domain.email = d.email
+    domains.push(domain)
   }
+  const result = { [target.kind]: target.value, domains } as DcvResult
+  if (body.dcvTemplateId !== undefined) result.dcvTemplateId = body.dcvTemplateId
+  return result
 }
