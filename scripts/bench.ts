@@ -37,7 +37,9 @@
 //        --against DIR: another build of the service (DIR/server.js, e.g. an earlier commit compiled
 //        into test-output/) takes the floor's place in parts 1 and 3 and in --alloc: an A/B of builds,
 //        --service-env NAME=VALUE (repeatable): change a setting of the service while working;
-//        printed, and the targets then read n/a.
+//        printed, and the targets then read n/a,
+//        --against-env NAME=VALUE (repeatable, with --against): a setting of the other side only
+//        (e.g. `--against dist --against-env NODE_OPTIONS=` for what the image's heap bounds cost).
 
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -87,7 +89,8 @@ const { values: flags } = parseArgs({
     'node-args': { type: 'string' },
     against: { type: 'string' },
     dist: { type: 'string' },
-    'service-env': { type: 'string', multiple: true }
+    'service-env': { type: 'string', multiple: true },
+    'against-env': { type: 'string', multiple: true }
   }
 })
 if (flags.part !== undefined && !(PARTS as readonly string[]).includes(flags.part)) {
@@ -211,16 +214,21 @@ async function startUpstream(delayMs: number): Promise<Child & { url: string }> 
 }
 
 /** `--service-env NAME=VALUE` (repeatable): a setting of the service changed while working; printed with the others. */
-const SERVICE_ENV: Record<string, string> = Object.fromEntries(
-  (flags['service-env'] ?? []).map((pair) => {
-    const at = pair.indexOf('=')
-    if (at < 1) {
-      process.stderr.write(`--service-env takes NAME=VALUE, not ${pair}\n`)
-      process.exit(2)
-    }
-    return [pair.slice(0, at), pair.slice(at + 1)]
-  })
-)
+function envPairs(flag: string, pairs: readonly string[] = []): Record<string, string> {
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const at = pair.indexOf('=')
+      if (at < 1) {
+        process.stderr.write(`--${flag} takes NAME=VALUE, not ${pair}\n`)
+        process.exit(2)
+      }
+      return [pair.slice(0, at), pair.slice(at + 1)]
+    })
+  )
+}
+const SERVICE_ENV = envPairs('service-env', flags['service-env'])
+/** `--against-env NAME=VALUE`: settings of the --against side only. */
+const AGAINST_ENV = envPairs('against-env', flags['against-env'])
 
 /** The image's runtime settings (its heap bounds: NODE_OPTIONS, MALLOC_ARENA_MAX), as the Dockerfile sets them: the service runs with them. */
 const { imageRuntimeEnv, RUNTIME_VARIABLES } = (await import(join(ROOT, 'scripts/container/image-env.mjs'))) as {
@@ -550,10 +558,11 @@ async function throughputSides(upstream: Child & { url: string }): Promise<{ sid
   printEnv('service (part 1)', env)
   if (flags.against) {
     out(`reference: the service built in ${flags.against}, same settings, LOG_LEVEL=${AGAINST_LEVEL} on both (an A/B of two builds)`)
+    if (Object.keys(AGAINST_ENV).length > 0) out(`  except on the reference: ${Object.entries(AGAINST_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}`)
     out()
     const level = { LOG_LEVEL: AGAINST_LEVEL }
     const self = await startService('service', { ...env, ...level })
-    const other = await startService('service-against', { ...env, ...level }, [], flags.against)
+    const other = await startService('service-against', { ...env, ...level, ...AGAINST_ENV }, [], flags.against)
     const reference = { label: 'against', server: other, level: AGAINST_LEVEL }
     return { sides: [{ label: 'this', server: self, level: AGAINST_LEVEL }, reference], reference }
   }
@@ -711,7 +720,7 @@ async function scaling(testCase: Case, slow: Child & { url: string }): Promise<{
       levels.push(level)
       out(
         `  ${pad(connections, 4)} connections: service ${pad(fmt(s.rps), 5)} req/s (${s.requests} answers, CPU ${fmt(cpuPerAnswer(s))} µs/answer), added p50 ${pad(ms(added(s, 0.5)), 6)} ms, p99 ${pad(ms(added(s, 0.99)), 6)} ms, RSS peak ${fmt(s.rss.peak, 1)} MiB, ${errorText(s)}; ` +
-          `floor p50 ${ms(added(b, 0.5))} p99 ${ms(added(b, 0.99))}; direct p50 ${ms(added(d, 0.5))} p99 ${ms(added(d, 0.99))}; ${cpuText(s)}; ` +
+          `floor p50 ${ms(added(b, 0.5))} p99 ${ms(added(b, 0.99))} CPU ${fmt(cpuPerAnswer(b))} µs/answer; direct p50 ${ms(added(d, 0.5))} p99 ${ms(added(d, 0.99))}; ${cpuText(s)}; ` +
           `service max ${ms(added(s, 1))} ms, ${s.abandoned} abandoned at the end, ${s.listenOverflows} listen-queue overflows` +
           (level.stalls ? `; service ${level.stalls}` : '')
       )
