@@ -105,7 +105,7 @@ const runs = (part: Part) => flags.part === undefined || flags.part === part
 
 const PLAN = flags.quick
   ? { rounds: 2, seconds: 3, warmup: 2, levelSeconds: 3, levelWarmup: 1, profileSeconds: 5, windows: 1, deadlineMin: 12 }
-  : { rounds: 4, seconds: 6, warmup: 5, levelSeconds: 6, levelWarmup: 2, profileSeconds: 12, windows: 3, deadlineMin: 25 }
+  : { rounds: 4, seconds: 6, warmup: 5, levelSeconds: 6, levelWarmup: 2, profileSeconds: 12, windows: 3, deadlineMin: 50 }
 if (flags.rounds) PLAN.rounds = positive('rounds', flags.rounds)
 if (flags.seconds) PLAN.seconds = positive('seconds', flags.seconds)
 const CONNECTIONS = flags.connections ? positive('connections', flags.connections) : 50
