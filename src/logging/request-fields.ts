@@ -35,14 +35,10 @@ export interface RequestFields {
 
 const QUERY_NAMES = Object.keys(QUERY_RULES)
 
-/** The request's fields for a log line, with nothing a caller could have hidden a secret in. */
-export function requestFields(request: FastifyRequest, route: string | undefined = request.routeOptions.url): RequestFields {
-  return writeRequestFields({} as RequestFields, request, route)
-}
-
 /**
- * The same fields, written into `line` (the request's log line, which already holds its logger's
- * fields): no intermediate objects, on a path every request takes.
+ * The request's fields for a log line, with nothing a caller could have hidden a secret in, written
+ * into `line` (which already holds its logger's fields): no intermediate objects, on a path every
+ * request takes.
  */
 export function writeRequestFields<T extends object>(line: T, request: FastifyRequest, route: string | undefined): T & RequestFields {
   const fields = line as T & RequestFields
